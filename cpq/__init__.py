@@ -1,0 +1,3 @@
+"""Open configure-price-quote service."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,3 @@
+from cpq.cli.main import app
+
+app(prog_name="cpq")

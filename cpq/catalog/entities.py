@@ -1,0 +1,186 @@
+"""The canonical catalog entities: their fields, types and natural keys.
+
+Every entity is synced as a full snapshot of that entity (a file absent from a source leaves the
+entity as it is). See docs/catalog-format.md for the file format a back office exports.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Kind(StrEnum):
+    TEXT = "text"
+    CODE = "code"  # an identifier: stripped, compared exactly
+    DECIMAL = "decimal"
+    DATE = "date"
+    BOOL = "bool"
+    CURRENCY = "currency"
+    PRICE_LIST_KIND = "price_list_kind"
+
+
+class Sign(StrEnum):
+    ANY = "any"
+    NON_NEGATIVE = "non_negative"
+    POSITIVE = "positive"
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    name: str
+    kind: Kind
+    required: bool = False
+    sign: Sign = Sign.ANY
+    scale: int = 6  # most digits after the decimal point a DECIMAL may carry
+    default: object = None
+
+
+@dataclass(frozen=True, slots=True)
+class Entity:
+    name: str
+    fields: tuple[Field, ...]
+    key: tuple[str, ...]
+    # Entities with an ``active`` flag are deactivated when they vanish from the export
+    # (quotes keep referring to them); the others are ended in the new catalog version.
+    deactivates: bool
+
+    @property
+    def field_names(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fields)
+
+    def index(self, name: str) -> int:
+        return self.field_names.index(name)
+
+    @property
+    def key_indexes(self) -> tuple[int, ...]:
+        return tuple(self.index(k) for k in self.key)
+
+
+PRICE_LIST_KINDS = ("standard", "contract", "partner")
+
+PRODUCT_GROUPS = Entity(
+    "product_groups",
+    (
+        Field("code", Kind.CODE, required=True),
+        Field("name", Kind.TEXT, required=True),
+        Field("parent", Kind.CODE),
+        Field("active", Kind.BOOL, default=True),
+    ),
+    key=("code",),
+    deactivates=True,
+)
+
+ITEMS = Entity(
+    "items",
+    (
+        Field("sku", Kind.CODE, required=True),
+        Field("name", Kind.TEXT, required=True),
+        Field("description", Kind.TEXT),
+        Field("base_unit", Kind.CODE, required=True),
+        Field("product_group", Kind.CODE),
+        Field("brand", Kind.TEXT),
+        Field("unit_cost", Kind.DECIMAL, sign=Sign.NON_NEGATIVE),
+        Field("cost_currency", Kind.CURRENCY),
+        Field("active", Kind.BOOL, default=True),
+    ),
+    key=("sku",),
+    deactivates=True,
+)
+
+ITEM_UNITS = Entity(
+    "item_units",
+    (
+        Field("sku", Kind.CODE, required=True),
+        Field("unit", Kind.CODE, required=True),
+        Field("factor", Kind.DECIMAL, required=True, sign=Sign.POSITIVE),
+    ),
+    key=("sku", "unit"),
+    deactivates=False,
+)
+
+PRICE_LISTS = Entity(
+    "price_lists",
+    (
+        Field("code", Kind.CODE, required=True),
+        Field("name", Kind.TEXT, required=True),
+        Field("currency", Kind.CURRENCY, required=True),
+        Field("kind", Kind.PRICE_LIST_KIND, default="standard"),
+        Field("valid_from", Kind.DATE),
+        Field("valid_to", Kind.DATE),
+        Field("active", Kind.BOOL, default=True),
+    ),
+    key=("code",),
+    deactivates=True,
+)
+
+PRICE_LIST_ENTRIES = Entity(
+    "price_list_entries",
+    (
+        Field("price_list", Kind.CODE, required=True),
+        Field("sku", Kind.CODE, required=True),
+        Field("unit", Kind.CODE),  # empty: the item's base unit
+        Field("min_quantity", Kind.DECIMAL, sign=Sign.NON_NEGATIVE, default="0"),
+        Field("valid_from", Kind.DATE),
+        Field("valid_to", Kind.DATE),
+        Field("customer", Kind.CODE),  # a price for one customer only (ERPNext's Item Price)
+        Field("unit_price", Kind.DECIMAL, required=True, sign=Sign.NON_NEGATIVE),
+        Field("currency", Kind.CURRENCY),  # when exported, must be the price list's currency
+    ),
+    key=("price_list", "sku", "unit", "min_quantity", "valid_from", "customer"),
+    deactivates=False,
+)
+
+CUSTOMERS = Entity(
+    "customers",
+    (
+        Field("external_id", Kind.CODE, required=True),
+        Field("name", Kind.TEXT, required=True),
+        Field("segment", Kind.TEXT),
+        Field("territory", Kind.TEXT),
+        Field("default_currency", Kind.CURRENCY),
+        Field("contract_price_list", Kind.CODE),
+        Field("active", Kind.BOOL, default=True),
+    ),
+    key=("external_id",),
+    deactivates=True,
+)
+
+EXCHANGE_RATES = Entity(
+    "exchange_rates",
+    (
+        Field("from_currency", Kind.CURRENCY, required=True),
+        Field("to_currency", Kind.CURRENCY, required=True),
+        Field("valid_date", Kind.DATE, required=True),
+        Field("rate", Kind.DECIMAL, required=True, sign=Sign.POSITIVE, scale=10),
+    ),
+    key=("from_currency", "to_currency", "valid_date"),
+    deactivates=False,
+)
+
+# Authored in catalog/models/*.yaml rather than exported; versioned with the synced data.
+PRODUCT_MODELS = Entity(
+    "product_models",
+    (
+        Field("code", Kind.CODE, required=True),
+        Field("name", Kind.TEXT, required=True),
+        Field("sku", Kind.CODE, required=True),  # the bundle's parent item
+        Field("definition", Kind.TEXT, required=True),  # canonical JSON of the whole model
+        Field("file", Kind.TEXT, required=True),
+    ),
+    key=("code",),
+    deactivates=False,
+)
+
+# In dependency order: an entity only refers to entities before it.
+ENTITIES: tuple[Entity, ...] = (
+    PRODUCT_GROUPS,
+    ITEMS,
+    ITEM_UNITS,
+    PRICE_LISTS,
+    PRICE_LIST_ENTRIES,
+    CUSTOMERS,
+    EXCHANGE_RATES,
+    PRODUCT_MODELS,
+)
+BY_NAME: dict[str, Entity] = {e.name: e for e in ENTITIES}

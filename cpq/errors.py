@@ -1,0 +1,70 @@
+"""Domain errors: each has a machine-readable code, a title and the HTTP status it maps to.
+
+One handler (cpq.api.problems) renders them all as RFC 9457 problem+json; the CLI prints them.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+
+class CPQError(Exception):
+    code: ClassVar[str] = "cpq_error"
+    title: ClassVar[str] = "Request failed"
+    status: ClassVar[int] = 400
+
+    def __init__(self, detail: str, **extensions: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.extensions = extensions
+
+
+class NotFound(CPQError):
+    code = "not_found"
+    title = "Not found"
+    status = 404
+
+
+class Conflict(CPQError):
+    code = "conflict"
+    title = "Conflict"
+    status = 409
+
+
+class ReadOnlyResource(CPQError):
+    code = "read_only"
+    title = "Owned by the back office"
+    status = 405
+
+
+class InvalidInput(CPQError):
+    """Input that failed validation; ``issues`` lists every problem found."""
+
+    code = "invalid_input"
+    title = "Invalid input"
+    status = 422
+
+
+class SourceError(CPQError):
+    """A sync source could not be read (unreachable, refused, or not what it claims to be)."""
+
+    code = "source_unavailable"
+    title = "Sync source unavailable"
+    status = 502
+
+
+class SyncInProgress(Conflict):
+    code = "sync_in_progress"
+    title = "Another sync is running"
+
+
+class Unauthorized(CPQError):
+    code = "unauthorized"
+    title = "Unauthorized"
+    status = 401
+
+
+class Forbidden(CPQError):
+    code = "forbidden"
+    title = "Forbidden"
+    status = 403

@@ -1,0 +1,47 @@
+"""Typed settings, read from the environment (prefix ``CPQ_``) and an optional ``.env`` file."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CPQ_", env_file=".env", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    data_dir: Path = REPO_ROOT / "data"
+    database_url: str = ""
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    # Product models (bundles, option groups, options) authored next to the catalog.
+    product_models_dir: Path = REPO_ROOT / "catalog" / "models"
+    demo_export_dir: Path = REPO_ROOT / "catalog" / "demo-export"
+
+    # Bearer token that allows a back office to push an export over HTTP (POST /v1/sync-runs).
+    # Unset means syncing over HTTP is switched off; the CLI always works.
+    sync_token: SecretStr | None = None
+
+    # Most validation problems one sync run reports and stores (the count of all is always kept).
+    max_reported_issues: int = 1000
+
+    @model_validator(mode="after")
+    def _defaults_and_safety(self) -> Settings:
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.data_dir / 'cpq.sqlite3'}"
+        if self.environment == "production" and self.sync_token is not None:
+            if len(self.sync_token.get_secret_value()) < 32:
+                raise ValueError("CPQ_SYNC_TOKEN must be at least 32 characters in production")
+        return self
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
