@@ -1,0 +1,105 @@
+"""What a snapshot changes against the current catalog version, entity by entity."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from cpq.catalog.entities import Entity
+from cpq.catalog.parse import Record
+from cpq.catalog.values import key_of, normal, row_hash
+
+SAMPLES = 5
+
+
+@dataclass(frozen=True, slots=True)
+class CurrentRow:
+    id: int
+    hash: str
+    active: bool  # always True for entities without an ``active`` flag
+
+
+@dataclass(slots=True)
+class EntityChanges:
+    entity: Entity
+    added: list[tuple[Record, str]] = field(default_factory=list)  # (record, hash)
+    changed: list[tuple[int, Record, str]] = field(default_factory=list)  # (old id, record, hash)
+    vanished: list[tuple[int, tuple[str, ...]]] = field(default_factory=list)  # (id, key)
+    unchanged: int = 0
+
+    @property
+    def empty(self) -> bool:
+        return not (self.added or self.changed or self.vanished)
+
+    def sample_keys(self, records: list[Record]) -> list[str]:
+        return [
+            " / ".join(k for k in key_of(r[i] for i in self.entity.key_indexes) if k)
+            for r in records[:SAMPLES]
+        ]
+
+
+def diff(
+    entity: Entity, current: Mapping[tuple[str, ...], CurrentRow], records: list[Record]
+) -> EntityChanges:
+    changes = EntityChanges(entity)
+    seen: set[tuple[str, ...]] = set()
+    key_indexes = entity.key_indexes
+    for record in records:
+        key = key_of(record[i] for i in key_indexes)
+        seen.add(key)
+        digest = row_hash(record)
+        old = current.get(key)
+        if old is None:
+            changes.added.append((record, digest))
+        elif old.hash != digest:
+            changes.changed.append((old.id, record, digest))
+        else:
+            changes.unchanged += 1
+    for key, old in current.items():
+        if key not in seen and old.active:
+            changes.vanished.append((old.id, key))
+    return changes
+
+
+def deactivated(entity: Entity, record: Record) -> Record:
+    """The record as it stays in the catalog once the back office no longer exports it."""
+    i = entity.index("active")
+    return (*record[:i], False, *record[i + 1 :])
+
+
+def field_changes(entity: Entity, old: Record, new: Record) -> dict[str, list[str | None]]:
+    """Fields whose values differ, as [before, after] text, for the diff report's samples."""
+    return {
+        f.name: [_shown(a), _shown(b)]
+        for f, a, b in zip(entity.fields, old, new, strict=True)
+        if normal(a) != normal(b)
+    }
+
+
+def _shown(value: object) -> str | None:
+    return None if value is None else normal(value)
+
+
+def report(changes: EntityChanges, changed_detail: Mapping[int, dict[str, Any]]) -> dict[str, Any]:
+    """Counts and a few samples per kind of change; ``changed_detail`` maps old id -> fields."""
+    return {
+        "added": len(changes.added),
+        "changed": len(changes.changed),
+        "deactivated": len(changes.vanished),
+        "unchanged": changes.unchanged,
+        "samples": {
+            "added": changes.sample_keys([r for r, _ in changes.added]),
+            "changed": [
+                {"key": key, "fields": changed_detail.get(old_id, {})}
+                for key, (old_id, _, _) in zip(
+                    changes.sample_keys([r for _, r, _ in changes.changed]),
+                    changes.changed,
+                    strict=False,
+                )
+            ],
+            "deactivated": [
+                " / ".join(k for k in key if k) for _, key in changes.vanished[:SAMPLES]
+            ],
+        },
+    }

@@ -1,0 +1,1 @@
+"""Persistence: engine, column types, table models and migrations."""

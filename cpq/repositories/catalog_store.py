@@ -1,0 +1,160 @@
+"""Writing catalog versions: what is current, and applying a diff as one new version."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Connection, Table, func, insert, select, update
+
+from cpq.catalog import entities as E
+from cpq.catalog.diff import CurrentRow, EntityChanges, deactivated, field_changes
+from cpq.catalog.parse import Record
+from cpq.catalog.values import key_of, row_hash
+from cpq.db.models import ENTITY_TABLES, CatalogVersion
+
+_ID_CHUNK = 5000
+
+
+def table_of(entity: E.Entity) -> Table:
+    return ENTITY_TABLES[entity.name].__table__  # type: ignore[attr-defined,no-any-return]
+
+
+def head_version(conn: Connection) -> int | None:
+    return conn.execute(select(func.max(CatalogVersion.__table__.c.id))).scalar()  # type: ignore[attr-defined]
+
+
+def current_rows(conn: Connection, entity: E.Entity) -> dict[tuple[str, ...], CurrentRow]:
+    t = table_of(entity)
+    columns = [t.c.id, t.c.row_hash, *(t.c[k] for k in entity.key)]
+    if entity.deactivates:
+        columns.append(t.c.active)
+    n = len(entity.key)
+    rows: dict[tuple[str, ...], CurrentRow] = {}
+    for row in conn.execute(select(*columns).where(t.c.version_to.is_(None))):
+        active = bool(row[2 + n]) if entity.deactivates else True
+        rows[key_of(row[2 : 2 + n])] = CurrentRow(row[0], row[1], active)
+    return rows
+
+
+class StoredCatalog:
+    """The current version's reference data, for checking a sync that leaves an entity out."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def _current(self, entity: E.Entity, *fields: str) -> list[Any]:
+        t = table_of(entity)
+        query = select(*(t.c[f] for f in fields)).where(t.c.version_to.is_(None))
+        return list(self.conn.execute(query))
+
+    def group_parents(self) -> Mapping[str, str | None]:
+        return {code: parent for code, parent in self._current(E.PRODUCT_GROUPS, "code", "parent")}
+
+    def items(self) -> Mapping[str, tuple[str, bool]]:
+        rows = self._current(E.ITEMS, "sku", "base_unit", "active")
+        return {sku: (unit, bool(active)) for sku, unit, active in rows}
+
+    def units(self) -> Mapping[tuple[str, str], Decimal]:
+        rows = self._current(E.ITEM_UNITS, "sku", "unit", "factor")
+        return {(sku, unit): factor for sku, unit, factor in rows}
+
+    def price_lists(self) -> Mapping[str, str]:
+        return {code: cur for code, cur in self._current(E.PRICE_LISTS, "code", "currency")}
+
+    def customers(self) -> frozenset[str]:
+        return frozenset(r[0] for r in self._current(E.CUSTOMERS, "external_id"))
+
+    def priced_skus(self) -> frozenset[str]:
+        return frozenset(r[0] for r in self._current(E.PRICE_LIST_ENTRIES, "sku"))
+
+
+def _rows_by_id(conn: Connection, entity: E.Entity, ids: list[int]) -> dict[int, Record]:
+    t = table_of(entity)
+    found: dict[int, Record] = {}
+    for start in range(0, len(ids), _ID_CHUNK):
+        chunk = ids[start : start + _ID_CHUNK]
+        query = select(t.c.id, *(t.c[f] for f in entity.field_names)).where(t.c.id.in_(chunk))
+        for row in conn.execute(query):
+            found[row[0]] = tuple(row[1:])
+    return found
+
+
+def _bulk_insert(
+    conn: Connection, entity: E.Entity, version: int, rows: list[tuple[Record, str]]
+) -> None:
+    if not rows:
+        return
+    columns = [*entity.field_names, "version_from", "row_hash"]
+    if conn.dialect.name == "postgresql":
+        # COPY is PostgreSQL's bulk path: several times faster than batched INSERTs.
+        raw = conn.connection.driver_connection
+        statement = f"COPY {entity.name} ({', '.join(columns)}) FROM STDIN"
+        with raw.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
+            for record, digest in rows:
+                copy.write_row((*record, version, digest))
+        return
+    # SQLite: the driver's executemany, with values in the forms the column types store.
+    marks = ", ".join("?" for _ in columns)
+    conn.exec_driver_sql(
+        f"INSERT INTO {entity.name} ({', '.join(columns)}) VALUES ({marks})",
+        [(*map(_sqlite_value, record), version, digest) for record, digest in rows],
+    )
+
+
+def _sqlite_value(value: object) -> object:
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def _close(conn: Connection, entity: E.Entity, version: int, ids: Iterable[int]) -> None:
+    t = table_of(entity)
+    id_list = list(ids)
+    for start in range(0, len(id_list), _ID_CHUNK):
+        chunk = id_list[start : start + _ID_CHUNK]
+        conn.execute(update(t).where(t.c.id.in_(chunk)).values(version_to=version))
+
+
+def create_version(conn: Connection, sync_run_id: int) -> int:
+    table = CatalogVersion.__table__  # type: ignore[attr-defined]
+    result = conn.execute(
+        insert(table)
+        .values(created_at=datetime.now(UTC), sync_run_id=sync_run_id)
+        .returning(table.c.id)
+    )
+    return int(result.scalar_one())
+
+
+def changed_fields(
+    conn: Connection, changes: EntityChanges, sample: int
+) -> dict[int, dict[str, Any]]:
+    """For the first few changed records, which fields moved and from what to what."""
+    wanted = changes.changed[:sample]
+    old = _rows_by_id(conn, changes.entity, [old_id for old_id, _, _ in wanted])
+    return {
+        old_id: field_changes(changes.entity, old[old_id], record)
+        for old_id, record, _ in wanted
+        if old_id in old
+    }
+
+
+def apply(conn: Connection, version: int, changes: EntityChanges) -> None:
+    """Write one entity's changes as part of ``version``: end old rows, insert new ones."""
+    entity = changes.entity
+    new_rows: list[tuple[Record, str]] = [*changes.added]
+    new_rows.extend((record, digest) for _, record, digest in changes.changed)
+    vanished_ids = [row_id for row_id, _ in changes.vanished]
+    if entity.deactivates and vanished_ids:
+        # Quotes keep referring to what the back office dropped: keep it, inactive.
+        for record in _rows_by_id(conn, entity, vanished_ids).values():
+            kept = deactivated(entity, record)
+            new_rows.append((kept, row_hash(kept)))
+    # End rows first: the unique index on current keys must never see two current rows.
+    _close(conn, entity, version, [old_id for old_id, _, _ in changes.changed])
+    _close(conn, entity, version, vanished_ids)
+    _bulk_insert(conn, entity, version, new_rows)

@@ -1,0 +1,1 @@
+"""Services: one use case each (load -> call the core -> persist); no HTTP types."""

@@ -1,0 +1,1 @@
+"""Where a back-office export comes from: a folder of files, or an ERP's HTTP API."""

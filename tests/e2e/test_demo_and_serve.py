@@ -1,0 +1,41 @@
+"""The README's demo command and `cpq serve`, started for real and called over HTTP."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+from conftest import PG_URL
+from e2e_env import cpq_env, free_port, running
+
+
+def test_the_demo_starts_with_the_demo_catalog(db_url: str, tmp_path: Path) -> None:
+    port = free_port()
+    env = cpq_env(
+        database_url=db_url if PG_URL else f"sqlite:///{tmp_path / 'demo.sqlite3'}",
+        data_dir=str(tmp_path),
+        port=str(port),
+    )
+
+    with running(["demo"], env, port, timeout=120) as url:
+        ready = httpx.get(f"{url}/readyz").json()
+        products = httpx.get(f"{url}/v1/products", params={"limit": 500}).json()
+        price_lists = httpx.get(f"{url}/v1/price-lists").json()["data"]
+        customers = httpx.get(f"{url}/v1/customers", params={"limit": 500}).json()["data"]
+        models = httpx.get(f"{url}/v1/product-models").json()
+        write = httpx.post(f"{url}/v1/products", json={"sku": "X"})
+
+    assert ready["status"] == "ready" and ready["catalog_version"] == 1
+    assert len(products["data"]) >= 300
+    assert {p["currency"] for p in price_lists} >= {"EUR", "USD", "GBP"}
+    assert {p["kind"] for p in price_lists} == {"standard", "contract", "partner"}
+    assert len(customers) >= 20
+    assert len(models) >= 3
+    assert write.status_code == 405
+
+
+def test_serve_answers_readiness_and_openapi(db_url: str) -> None:
+    port = free_port()
+    with running(["serve", "--port", str(port)], cpq_env(database_url=db_url), port) as url:
+        assert httpx.get(f"{url}/readyz").json()["status"] == "ready"
+        assert "/v1/products" in httpx.get(f"{url}/openapi.json").json()["paths"]
