@@ -40,9 +40,21 @@ def generate(folder: Path, items: int, changed_share: float = 0.0, seed: int = 7
             w.writerow([code, f"Standard {currency}", currency, "standard"])
     with (folder / "items.csv").open("w", newline="") as f:
         w = csv.writer(f)
-        w.writerow(["sku", "name", "description", "base_unit", "brand", "unit_cost", "cost_currency"])
+        w.writerow(
+            ["sku", "name", "description", "base_unit", "brand", "unit_cost", "cost_currency"]
+        )
         for n in range(items):
-            w.writerow([f"SKU-{n:07d}", f"Item {n}", f"Benchmark item number {n}", "each", f"Brand {n % 17}", f"{rng.randint(100, 99999) / 100:.2f}", "EUR"])
+            w.writerow(
+                [
+                    f"SKU-{n:07d}",
+                    f"Item {n}",
+                    f"Benchmark item number {n}",
+                    "each",
+                    f"Brand {n % 17}",
+                    f"{rng.randint(100, 99999) / 100:.2f}",
+                    "EUR",
+                ]
+            )
     change = random.Random(seed + 1)
     with (folder / "price_list_entries.csv").open("w", newline="") as f:
         w = csv.writer(f)
@@ -55,17 +67,27 @@ def generate(folder: Path, items: int, changed_share: float = 0.0, seed: int = 7
                 w.writerow([code, f"SKU-{n:07d}", f"{price:.2f}"])
 
 
-def _rows(folder: Path) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]], list[tuple[object, ...]]]:
+def _rows(
+    folder: Path,
+) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]], list[tuple[object, ...]]]:
     """The rows as the floor inserts them: already typed, nothing validated or diffed."""
     with (folder / "items.csv").open(newline="") as f:
         r = csv.reader(f)
         next(r)
-        items = [(s, n, d, u, None, b, Decimal(c), cc, True, 1, "0" * 32) for s, n, d, u, b, c, cc in r]
+        items = [
+            (s, n, d, u, None, b, Decimal(c), cc, True, 1, "0" * 32) for s, n, d, u, b, c, cc in r
+        ]
     with (folder / "price_list_entries.csv").open(newline="") as f:
         r = csv.reader(f)
         next(r)
-        entries = [(pl, s, "each", Decimal(0), None, None, None, Decimal(p), None, 1, "0" * 32) for pl, s, p in r]
-    lists = [(code, f"Standard {cur}", cur, "standard", None, None, True, 1, "0" * 32) for code, cur in LISTS]
+        entries = [
+            (pl, s, "each", Decimal(0), None, None, None, Decimal(p), None, 1, "0" * 32)
+            for pl, s, p in r
+        ]
+    lists = [
+        (code, f"Standard {cur}", cur, "standard", None, None, True, 1, "0" * 32)
+        for code, cur in LISTS
+    ]
     return items, entries, lists
 
 
@@ -84,7 +106,11 @@ def floor(url: str, folder: Path) -> None:
         raw = conn.connection.driver_connection
         if engine.dialect.name == "postgresql":
             with raw.cursor() as cur:  # type: ignore[union-attr]
-                for table, cols, rows in (("items", ITEM_COLS, items), ("price_list_entries", ENTRY_COLS, entries), ("price_lists", LIST_COLS, lists)):
+                for table, cols, rows in (
+                    ("items", ITEM_COLS, items),
+                    ("price_list_entries", ENTRY_COLS, entries),
+                    ("price_lists", LIST_COLS, lists),
+                ):
                     with cur.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
                         for row in rows:
                             copy.write_row(row)
@@ -94,7 +120,11 @@ def floor(url: str, folder: Path) -> None:
             def plain(rows: list[tuple[object, ...]]) -> list[tuple[object, ...]]:
                 return [tuple(str(v) if isinstance(v, Decimal) else v for v in row) for row in rows]
 
-            for table, cols, rows in (("items", ITEM_COLS, plain(items)), ("price_list_entries", ENTRY_COLS, plain(entries)), ("price_lists", LIST_COLS, lists)):
+            for table, cols, rows in (
+                ("items", ITEM_COLS, plain(items)),
+                ("price_list_entries", ENTRY_COLS, plain(entries)),
+                ("price_lists", LIST_COLS, lists),
+            ):
                 marks = ", ".join("?" for _ in cols.split(","))
                 cur.executemany(f"INSERT INTO {table} ({cols}) VALUES ({marks})", rows)
     report(time.perf_counter() - start)
@@ -111,7 +141,14 @@ def sync(url: str, folder: Path) -> None:
     outcome = run_sync(engine, FolderSource(folder), load_profile("canonical"), models_dir=None)
     elapsed = time.perf_counter() - start
     assert outcome.status == "succeeded", outcome.status
-    report(elapsed, timings=outcome.timings, diff={k: {c: v[c] for c in ("added", "changed", "deactivated")} for k, v in outcome.diff.items()})
+    report(
+        elapsed,
+        timings=outcome.timings,
+        diff={
+            k: {c: v[c] for c in ("added", "changed", "deactivated")}
+            for k, v in outcome.diff.items()
+        },
+    )
 
 
 def report(seconds: float, **extra: object) -> None:
@@ -120,7 +157,12 @@ def report(seconds: float, **extra: object) -> None:
 
 
 def step(kind: str, url: str, folder: Path) -> dict[str, object]:
-    done = subprocess.run([sys.executable, __file__, "--step", kind, "--url", url, "--folder", str(folder)], capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, __file__, "--step", kind, "--url", url, "--folder", str(folder)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if done.returncode:
         raise SystemExit(f"{kind} on {url} failed:\n{done.stderr}")
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
@@ -161,8 +203,19 @@ def main() -> None:
         return
 
     console = Console()
-    table = Table(title=f"Catalog sync: {args.items:,} items x {len(LISTS)} price lists ({args.items * len(LISTS):,} price rows)")
-    for column in ("engine", "floor s", "full sync s", "full / floor", "1% re-sync s", "re-sync / full", "peak MB", "verdict"):
+    table = Table(
+        title=f"Catalog sync: {args.items:,} items x {len(LISTS)} price lists ({args.items * len(LISTS):,} price rows)"
+    )
+    for column in (
+        "engine",
+        "floor s",
+        "full sync s",
+        "full / floor",
+        "1% re-sync s",
+        "re-sync / full",
+        "peak MB",
+        "verdict",
+    ):
         table.add_column(column, justify="right")
     with tempfile.TemporaryDirectory(prefix="cpq-bench-") as tmp_name:
         tmp = Path(tmp_name)
@@ -178,7 +231,10 @@ def main() -> None:
             console.log(f"{backend}: 1% re-sync")
             re = step("sync", url, tmp / "changed")
             console.log(f"{backend}: full {full['timings']}, re-sync {re['timings']} {re['diff']}")
-            ratio, share = float(full["seconds"]) / float(f["seconds"]), float(re["seconds"]) / float(full["seconds"])  # type: ignore[arg-type]
+            ratio, share = (
+                float(full["seconds"]) / float(f["seconds"]),
+                float(re["seconds"]) / float(full["seconds"]),
+            )  # type: ignore[arg-type]
             peak = max(float(full["peak_mb"]), float(re["peak_mb"]))  # type: ignore[arg-type]
             ok = ratio <= 2 and share <= 0.10 and peak <= 500
             table.add_row(

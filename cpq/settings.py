@@ -36,9 +36,9 @@ class Settings(BaseSettings):
     def _defaults_and_safety(self) -> Settings:
         if not self.database_url:
             self.database_url = f"sqlite:///{self.data_dir / 'cpq.sqlite3'}"
-        if self.environment == "production" and self.sync_token is not None:
-            if len(self.sync_token.get_secret_value()) < 32:
-                raise ValueError("CPQ_SYNC_TOKEN must be at least 32 characters in production")
+        token = self.sync_token.get_secret_value() if self.sync_token else None
+        if self.environment == "production" and token is not None and len(token) < 32:
+            raise ValueError("CPQ_SYNC_TOKEN must be at least 32 characters in production")
         return self
 
 

@@ -146,7 +146,12 @@ def _blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _parse_table(table: CanonicalTable, entity: Entity, out: Parsed, reported: set[tuple]) -> None:
+def _parse_table(
+    table: CanonicalTable,
+    entity: Entity,
+    out: Parsed,
+    reported: set[tuple[str, str | None, str | None]],
+) -> None:
     positions = {name: i for i, name in enumerate(table.fields)}
     labels = dict(zip(table.fields, table.labels, strict=True))
     out.labels[table.origin] = labels

@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 import uvicorn
 from rich.console import Console
+from sqlalchemy import Engine
 
 from cpq.catalog.issues import Issue
 from cpq.cli.progress import RichProgress
@@ -35,7 +36,7 @@ EXIT_UNAVAILABLE = 3
 EXIT_BUSY = 4
 
 
-def _engine():  # type: ignore[no-untyped-def]
+def _engine() -> Engine:
     return make_engine(get_settings().database_url)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext

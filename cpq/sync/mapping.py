@@ -33,9 +33,9 @@ class Profile:
     name: str
     rules: tuple[TableRule, ...]
     resources: tuple[HttpResource, ...] = ()
-    # The canonical format names every column, so an unknown one is worth a warning (a typo
-    # would otherwise drop data silently); ERP exports carry many columns nobody maps.
-    report_ignored_columns: bool = False
+    # The canonical format names every table and column, so an unknown one is worth a warning
+    # (a typo would otherwise drop data silently); ERP exports carry many columns nobody maps.
+    strict: bool = False
 
     def apply(self, read: SourceRead) -> CanonicalRead:
         result = CanonicalRead(issues=list(read.issues))
@@ -51,7 +51,7 @@ class Profile:
                 used |= applied.used_columns
                 if applied.table is not None:
                     result.tables.append(applied.table)
-            if self.report_ignored_columns:
+            if self.strict:
                 result.issues.extend(_ignored_columns(table, used, rules[0].entity))
         return result
 
@@ -59,7 +59,7 @@ class Profile:
         return list(self.resources)
 
     def _ignored_table(self, table: RawTable) -> Issue:
-        if self.report_ignored_columns:
+        if self.strict:
             names = ", ".join(e.name for e in ENTITIES if e is not PRODUCT_MODELS)
             reason = f"{table.name!r} is not a catalog entity ({names})"
         else:
@@ -93,7 +93,7 @@ def _canonical() -> Profile:
         for entity in ENTITIES
         if entity is not PRODUCT_MODELS
     )
-    return Profile("canonical", rules, report_ignored_columns=True)
+    return Profile("canonical", rules, strict=True)
 
 
 def _built_in_file(name: str) -> tuple[str, str]:

@@ -40,7 +40,7 @@ class FieldRule:
     name: str
     columns: tuple[str, ...] = ()
     constant: object = None
-    # What error messages call a constant's column, e.g. "parameter company_currency".
+    # What error messages call a constant's "column": "cost_currency (profile parameter ...)".
     constant_label: str = ""
     transform: str | None = None
     value_map: Mapping[str, object] = field(default_factory=dict)
@@ -59,7 +59,7 @@ class FieldRule:
 
 @dataclass(frozen=True, slots=True)
 class RowFilter:
-    """Keep a row only if the column's value is (``keep``) or is not (``drop``) one listed."""
+    """Keeps a row if the column's value is one of ``values`` (``keep``) or is not (not ``keep``)."""
 
     columns: tuple[str, ...]
     values: frozenset[str]

@@ -162,6 +162,16 @@ def test_csv_that_is_not_utf8_names_row_and_byte_and_suggests_encoding(tmp_path:
     assert read.issues[0].value == "FC"
 
 
+def test_csv_with_text_after_a_closing_quote_is_not_valid_csv(tmp_path: Path) -> None:
+    # when
+    read = read_file(tmp_path / "items.csv", b'sku,name\nA-1,Desk\nA-2,"Desk" large\n')
+
+    # then: which value was meant cannot be known, so the file is skipped
+    assert read.tables == []
+    assert issue_tuples(read) == [("error", "bad_csv", "items.csv", 3)]
+    assert read.issues[0].message == "the file is not valid CSV: ',' expected after '\"'"
+
+
 def test_csv_in_the_given_encoding(tmp_path: Path) -> None:
     # given
     content = "sku;name\nA-2;Müller\n".encode("cp1252")
