@@ -8,7 +8,7 @@ from typing import Any
 
 from cpq.catalog.entities import Entity
 from cpq.catalog.parse import Record
-from cpq.catalog.values import key_of, normal, row_hash
+from cpq.catalog.values import hash_function, key_function, key_of, normal
 
 SAMPLES = 5
 
@@ -40,25 +40,33 @@ class EntityChanges:
 
 
 def diff(
-    entity: Entity, current: Mapping[tuple[str, ...], CurrentRow], records: list[Record]
+    entity: Entity,
+    current: Mapping[tuple[str, ...], CurrentRow],
+    records: list[Record],
+    keys: list[tuple[str, ...]] | None = None,
 ) -> EntityChanges:
+    """Compare ``records`` (with their normal-form ``keys``, if already known) to current rows."""
     changes = EntityChanges(entity)
-    seen: set[tuple[str, ...]] = set()
-    key_indexes = entity.key_indexes
-    for record in records:
-        key = key_of(record[i] for i in key_indexes)
-        seen.add(key)
-        digest = row_hash(record)
-        old = current.get(key)
+    if keys is None:
+        key = key_function(entity)
+        keys = [key(r) for r in records]
+    digest = hash_function(entity)
+    added, changed = changes.added, changes.changed
+    for key_value, record in zip(keys, records, strict=True):
+        old = current.get(key_value)
         if old is None:
-            changes.added.append((record, digest))
-        elif old.hash != digest:
-            changes.changed.append((old.id, record, digest))
+            added.append((record, digest(record)))
+            continue
+        record_hash = digest(record)
+        if old.hash != record_hash:
+            changed.append((old.id, record, record_hash))
         else:
             changes.unchanged += 1
-    for key, old in current.items():
-        if key not in seen and old.active:
-            changes.vanished.append((old.id, key))
+    if len(current) > changes.unchanged + len(changed):
+        seen = set(keys)
+        changes.vanished = [
+            (old.id, k) for k, old in current.items() if old.active and k not in seen
+        ]
     return changes
 
 

@@ -7,6 +7,7 @@ entity as it is). See docs/catalog-format.md for the file format a back office e
 from __future__ import annotations
 
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from enum import StrEnum
 
 
@@ -36,7 +37,7 @@ class Field:
     default: object = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Entity:
     name: str
     fields: tuple[Field, ...]
@@ -44,17 +45,20 @@ class Entity:
     # Entities with an ``active`` flag are deactivated when they vanish from the export
     # (quotes keep referring to them); the others are ended in the new catalog version.
     deactivates: bool
+    # Derived once: these are looked up for every row of a sync.
+    field_names: tuple[str, ...] = dataclass_field(init=False)
+    key_indexes: tuple[int, ...] = dataclass_field(init=False)
+    _positions: dict[str, int] = dataclass_field(init=False, repr=False, compare=False)
 
-    @property
-    def field_names(self) -> tuple[str, ...]:
-        return tuple(f.name for f in self.fields)
+    def __post_init__(self) -> None:
+        names = tuple(f.name for f in self.fields)
+        positions = {name: i for i, name in enumerate(names)}
+        object.__setattr__(self, "field_names", names)
+        object.__setattr__(self, "_positions", positions)
+        object.__setattr__(self, "key_indexes", tuple(positions[k] for k in self.key))
 
     def index(self, name: str) -> int:
-        return self.field_names.index(name)
-
-    @property
-    def key_indexes(self) -> tuple[int, ...]:
-        return tuple(self.index(k) for k in self.key)
+        return self._positions[name]
 
 
 PRICE_LIST_KINDS = ("standard", "contract", "partner")

@@ -7,16 +7,17 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
-from cpq.catalog.entities import BY_NAME, Entity, Field, Kind, Sign
+from cpq.catalog.entities import BY_NAME, PRICE_LIST_KINDS, Entity, Field, Kind, Sign
 from cpq.catalog.issues import Issue, error
 from cpq.catalog.tables import CanonicalRead, CanonicalTable
-from cpq.money import is_currency
+from cpq.money import iso_currencies
 
 Record = tuple[object, ...]
 Where = tuple[str, int]  # (origin, row)
 
 _TRUE = frozenset({"true", "1", "yes", "y", "t"})
 _FALSE = frozenset({"false", "0", "no", "n", "f"})
+_CURRENCIES = iso_currencies()
 
 
 class BadValue(ValueError):
@@ -33,61 +34,78 @@ class Parsed:
 
     records: dict[str, list[Record]] = field(default_factory=dict)
     where: dict[str, list[Where]] = field(default_factory=dict)
-    labels: dict[str, dict[str, str]] = field(default_factory=dict)  # origin -> field -> label
+    # (origin, entity) -> field -> the source's column label: one file may feed several entities
+    labels: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)
     issues: list[Issue] = field(default_factory=list)
     # Key values of rows rejected for some other field: references to them are not reported
     # again as "unknown", which would bury the real problem under echoes.
     rejected_keys: dict[str, set[tuple[object, ...]]] = field(default_factory=dict)
+    # Each record's natural key in normal form, filled in by ``checks.check``.
+    keys: dict[str, list[tuple[str, ...]]] = field(default_factory=dict)
 
-    def label(self, origin: str, field_name: str) -> str:
-        return self.labels.get(origin, {}).get(field_name, field_name)
+    def label(self, origin: str, entity: str, field_name: str) -> str:
+        return self.labels.get((origin, entity), {}).get(field_name, field_name)
 
 
 def _text(value: object) -> str | None:
+    if value.__class__ is str:
+        return value.strip() or None
     if isinstance(value, dict | list):
         raise BadValue("not_a_value", "a nested structure where a single value belongs")
-    text = str(value).strip()
-    return text or None
+    return str(value).strip() or None
 
 
-def _decimal(value: object, spec: Field, decimal_comma: bool) -> Decimal:
-    if isinstance(value, bool) or not isinstance(value, str | int | Decimal | float):
-        raise BadValue("not_a_number", f"{value!r} is not a number")
-    if isinstance(value, float):  # only if a source slipped one through; take what was shown
-        value = repr(value)
-    if isinstance(value, str):
-        text = value.strip()
-        if decimal_comma and "," in text and "." not in text:
-            text = text.replace(",", ".")
-        try:
+def _too_precise(text: str, number: Decimal, scale: int) -> bool:
+    dot = text.find(".")
+    if dot < 0 and "e" not in text and "E" not in text:
+        return False
+    if "e" not in text and "E" not in text and len(text.rstrip()) - dot - 1 <= scale:
+        return False
+    exponent = number.normalize().as_tuple().exponent
+    return isinstance(exponent, int) and exponent < -scale
+
+
+def _decimal_converter(spec: Field, decimal_comma: bool) -> Callable[[object], Decimal | None]:
+    scale, sign = spec.scale, spec.sign
+
+    def convert(value: object) -> Decimal | None:
+        if value.__class__ is str:
+            text: str = value
+            if decimal_comma and "," in text and "." not in text:
+                text = text.replace(",", ".")
+            try:
+                number = Decimal(text)
+            except InvalidOperation:
+                if not text.strip():
+                    return None
+                raise BadValue("not_a_number", f"{value!r} is not a number") from None
+        elif isinstance(value, bool) or not isinstance(value, int | Decimal | float):
+            raise BadValue("not_a_number", f"{value!r} is not a number")
+        else:
+            # a float only if a source slipped one through: take what was shown
+            text = repr(value) if isinstance(value, float) else str(value)
             number = Decimal(text)
-        except InvalidOperation:
-            raise BadValue("not_a_number", f"{value!r} is not a number") from None
-    else:
-        number = Decimal(value)
-    if not number.is_finite():
-        raise BadValue("not_a_number", f"{value!r} is not a finite number")
-    if spec.sign is Sign.NON_NEGATIVE and number < 0:
-        raise BadValue("negative", f"{number} is negative; {spec.name} cannot be below zero")
-    if spec.sign is Sign.POSITIVE and number <= 0:
-        raise BadValue("not_positive", f"{number} must be greater than zero")
-    exponent = number.as_tuple().exponent
-    if isinstance(exponent, int) and exponent < -spec.scale:
-        number = number.normalize()
-        exponent = number.as_tuple().exponent
-        if isinstance(exponent, int) and exponent < -spec.scale:
-            raise BadValue(
-                "too_precise", f"{value} has more than {spec.scale} digits after the point"
-            )
-    return number
+        if not number.is_finite():
+            raise BadValue("not_a_number", f"{value!r} is not a finite number")
+        if sign is Sign.NON_NEGATIVE and number < 0:
+            raise BadValue("negative", f"{number} is negative; {spec.name} cannot be below zero")
+        if sign is Sign.POSITIVE and number <= 0:
+            raise BadValue("not_positive", f"{number} must be greater than zero")
+        if _too_precise(text, number, scale):
+            raise BadValue("too_precise", f"{value} has more than {scale} digits after the point")
+        return number
+
+    return convert
 
 
-def _date(value: object) -> date:
+def _date(value: object) -> date | None:
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
         return value
     text = str(value).strip()
+    if not text:
+        return None
     try:
         if len(text) > 10:  # ERP datetime columns ("2026-01-31 00:00:00"): the day is what counts
             return datetime.fromisoformat(text).date()
@@ -96,7 +114,7 @@ def _date(value: object) -> date:
         raise BadValue("bad_date", f"{value!r} is not a date (expected YYYY-MM-DD)") from None
 
 
-def _bool(value: object) -> bool:
+def _bool(value: object) -> bool | None:
     if isinstance(value, bool):
         return value
     if isinstance(value, int | Decimal) and value in (0, 1):
@@ -106,23 +124,27 @@ def _bool(value: object) -> bool:
         return True
     if text in _FALSE:
         return False
+    if not text:
+        return None
     raise BadValue("bad_boolean", f"{value!r} is not a yes/no value (true/false, 1/0, yes/no)")
 
 
-def _currency(value: object) -> str:
+def _currency(value: object) -> str | None:
     code = str(value).strip().upper()
-    if not is_currency(code):
-        raise BadValue("unknown_currency", f"{value!r} is not an ISO 4217 currency code")
-    return code
+    if code in _CURRENCIES:
+        return code
+    if not code:
+        return None
+    raise BadValue("unknown_currency", f"{value!r} is not an ISO 4217 currency code")
 
 
-def _price_list_kind(value: object) -> str:
-    from cpq.catalog.entities import PRICE_LIST_KINDS
-
+def _price_list_kind(value: object) -> str | None:
     kind = str(value).strip().lower()
-    if kind not in PRICE_LIST_KINDS:
-        raise BadValue("bad_kind", f"{value!r} is not one of {', '.join(PRICE_LIST_KINDS)}")
-    return kind
+    if kind in PRICE_LIST_KINDS:
+        return kind
+    if not kind:
+        return None
+    raise BadValue("bad_kind", f"{value!r} is not one of {', '.join(PRICE_LIST_KINDS)}")
 
 
 def converter(spec: Field, decimal_comma: bool) -> Callable[[object], object]:
@@ -130,7 +152,7 @@ def converter(spec: Field, decimal_comma: bool) -> Callable[[object], object]:
         case Kind.TEXT | Kind.CODE:
             return _text
         case Kind.DECIMAL:
-            return lambda v: _decimal(v, spec, decimal_comma)
+            return _decimal_converter(spec, decimal_comma)
         case Kind.DATE:
             return _date
         case Kind.BOOL:
@@ -142,8 +164,49 @@ def converter(spec: Field, decimal_comma: bool) -> Callable[[object], object]:
     raise AssertionError(spec.kind)
 
 
-def _blank(value: object) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
+class _Required(Exception):
+    """A required cell is empty (control flow of the fast path only)."""
+
+
+def _cell_issues(
+    table: CanonicalTable,
+    plan: list[_Step],
+    labels: dict[str, str],
+    row_number: int,
+    cells: Sequence[object],
+) -> list[Issue]:
+    """Every problem of one row: the slow path, taken only for rows that failed the fast one."""
+    issues = []
+    for spec, _index, position, convert in plan:
+        raw = cells[position]
+        try:
+            value = None if raw is None else convert(raw)
+        except BadValue as bad:
+            column = labels[spec.name]
+            issues.append(
+                error(
+                    bad.code,
+                    str(bad),
+                    file=table.origin,
+                    row=row_number,
+                    column=column,
+                    value=str(raw),
+                )
+            )
+            continue
+        if value is None and spec.required:
+            message = f"{spec.name} is required but empty"
+            issues.append(
+                error(
+                    "required", message, file=table.origin, row=row_number, column=labels[spec.name]
+                )
+            )
+    return issues
+
+
+_Step = tuple[
+    Field, int, int, Callable[[object], object]
+]  # (field, record index, cell position, converter)
 
 
 def _parse_table(
@@ -154,7 +217,7 @@ def _parse_table(
 ) -> None:
     positions = {name: i for i, name in enumerate(table.fields)}
     labels = dict(zip(table.fields, table.labels, strict=True))
-    out.labels[table.origin] = labels
+    out.labels[(table.origin, entity.name)] = labels
     missing = [f.name for f in entity.fields if f.required and f.name not in positions]
     for name in missing:
         if ("missing_column", table.origin, name) not in reported:
@@ -168,53 +231,44 @@ def _parse_table(
             )
     if missing:
         return
-    plan: list[tuple[Field, int | None, Callable[[object], object], object]] = []
-    for spec in entity.fields:
+    template: list[object] = []
+    plan: list[_Step] = []
+    for index, spec in enumerate(entity.fields):
         convert = converter(spec, table.decimal_comma)
-        default = None if spec.default is None else convert(spec.default)
-        plan.append((spec, positions.get(spec.name), convert, default))
+        template.append(None if spec.default is None else convert(spec.default))
+        if spec.name in positions:
+            plan.append((spec, index, positions[spec.name], convert))
+    steps = [(index, position, convert, spec.required) for spec, index, position, convert in plan]
     records = out.records.setdefault(entity.name, [])
     where = out.where.setdefault(entity.name, [])
+    origin = table.origin
     for row_number, cells in table.rows:
-        values: list[object] = []
-        ok = True
-        for spec, position, convert, default in plan:
-            raw = None if position is None else cells[position]
-            if _blank(raw):
-                if spec.required:
-                    ok = False
-                    out.issues.append(
-                        error(
-                            "required",
-                            f"{spec.name} is required but empty",
-                            file=table.origin,
-                            row=row_number,
-                            column=labels[spec.name],
-                        )
+        values = template.copy()
+        try:
+            for index, position, convert, required in steps:
+                raw = cells[position]
+                if raw is not None:
+                    value = convert(raw)
+                    if value is not None:
+                        values[index] = value
+                        continue
+                if required:
+                    raise _Required
+        except (BadValue, _Required):
+            out.issues.extend(_cell_issues(table, plan, labels, row_number, cells))
+            rejected = []
+            for i in entity.key_indexes:
+                step = next((s for s in plan if s[1] == i), None)
+                try:
+                    rejected.append(
+                        None if step is None or cells[step[2]] is None else step[3](cells[step[2]])
                     )
-                values.append(default)
-                continue
-            try:
-                values.append(convert(raw))
-            except BadValue as bad:
-                ok = False
-                values.append(None)
-                out.issues.append(
-                    error(
-                        bad.code,
-                        str(bad),
-                        file=table.origin,
-                        row=row_number,
-                        column=labels[spec.name],
-                        value=str(raw),
-                    )
-                )
-        if ok:
-            records.append(tuple(values))
-            where.append((table.origin, row_number))
-        else:
-            key = tuple(values[i] for i in entity.key_indexes)
-            out.rejected_keys.setdefault(entity.name, set()).add(key)
+                except BadValue:
+                    rejected.append(None)
+            out.rejected_keys.setdefault(entity.name, set()).add(tuple(rejected))
+            continue
+        records.append(tuple(values))
+        where.append((origin, row_number))
 
 
 def parse(read: CanonicalRead, extra_tables: Sequence[CanonicalTable] = ()) -> Parsed:

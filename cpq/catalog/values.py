@@ -1,31 +1,107 @@
-"""Normal forms of field values, so that equal values hash and compare equal across syncs."""
+"""Normal forms of field values, so that equal values hash and compare equal across syncs.
+
+``12.50`` and ``12.5`` are the same price; a date is its ISO form; None is distinct from ''.
+The typed normalisers below give exactly what ``normal`` gives, faster, for a sync's many rows.
+"""
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
 from decimal import Decimal
 
+from cpq.catalog.entities import Entity, Kind
+
+NONE = "\x00"
+
+Normaliser = Callable[[object], str]
+
+
+def _decimal(value: Decimal) -> str:
+    if not value:
+        return "0"
+    text = str(value)
+    if "E" in text or ("." in text and text[-1] == "0"):
+        return format(value.normalize(), "f")
+    return text
+
 
 def normal(value: object) -> str:
-    """A stable text form: 12.50 and 12.5 are the same price; None is distinct from ''."""
     if value is None:
-        return "\x00"
+        return NONE
     if isinstance(value, bool):
         return "1" if value else "0"
     if isinstance(value, Decimal):
-        return format(value.normalize(), "f") if value else "0"
+        return _decimal(value)
     if isinstance(value, date):
         return value.isoformat()
     return str(value)
+
+
+def _text(value: object) -> str:
+    return NONE if value is None else value  # type: ignore[return-value]
+
+
+def _number(value: object) -> str:
+    return NONE if value is None else _decimal(value)  # type: ignore[arg-type]
+
+
+def _day(value: object) -> str:
+    return NONE if value is None else value.isoformat()  # type: ignore[attr-defined]
+
+
+def _flag(value: object) -> str:
+    return NONE if value is None else ("1" if value else "0")
+
+
+_BY_KIND: dict[Kind, Normaliser] = {
+    Kind.TEXT: _text,
+    Kind.CODE: _text,
+    Kind.CURRENCY: _text,
+    Kind.PRICE_LIST_KIND: _text,
+    Kind.DECIMAL: _number,
+    Kind.DATE: _day,
+    Kind.BOOL: _flag,
+}
 
 
 def key_of(values: Iterable[object]) -> tuple[str, ...]:
     return tuple("" if v is None else normal(v) for v in values)
 
 
+def key_function(entity: Entity) -> Callable[[tuple[object, ...]], tuple[str, ...]]:
+    """The record's natural key in normal form (as ``key_of`` gives it)."""
+    steps = [(i, _BY_KIND[entity.fields[i].kind]) for i in entity.key_indexes]
+    if len(steps) == 1 and entity.fields[steps[0][0]].kind in (Kind.CODE, Kind.TEXT):
+        only = steps[0][0]
+        return lambda record: (record[only] or "",)  # type: ignore[return-value]
+
+    def key(record: tuple[object, ...]) -> tuple[str, ...]:
+        return tuple(["" if record[i] is None else n(record[i]) for i, n in steps])
+
+    return key
+
+
+def _digest(values: list[object]) -> str:
+    # repr is exact and stable for str, None, bool and date; decimals arrive already normalised
+    return hashlib.blake2b(repr(values).encode(), digest_size=16).hexdigest()
+
+
 def row_hash(values: Iterable[object]) -> str:
     """A 128-bit digest of a record's values, stored with each row to detect changes cheaply."""
-    joined = "\x1f".join(normal(v) for v in values)
-    return hashlib.blake2b(joined.encode(), digest_size=16).hexdigest()
+    return _digest([_decimal(v) if isinstance(v, Decimal) else v for v in values])
+
+
+def hash_function(entity: Entity) -> Callable[[tuple[object, ...]], str]:
+    """``row_hash`` for records of ``entity``, with the decimal fields found once."""
+    decimals = [i for i, f in enumerate(entity.fields) if f.kind is Kind.DECIMAL]
+
+    def digest(record: tuple[object, ...]) -> str:
+        values = list(record)
+        for i in decimals:
+            if values[i] is not None:
+                values[i] = _decimal(values[i])  # type: ignore[arg-type]
+        return _digest(values)
+
+    return digest

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -11,6 +11,7 @@ from sqlalchemy import Connection, Table, func, insert, select, update
 
 from cpq.catalog import entities as E
 from cpq.catalog.diff import CurrentRow, EntityChanges, deactivated, field_changes
+from cpq.catalog.entities import Kind
 from cpq.catalog.parse import Record
 from cpq.catalog.values import key_of, row_hash
 from cpq.db.models import ENTITY_TABLES, CatalogVersion
@@ -96,20 +97,22 @@ def _bulk_insert(
             for record, digest in rows:
                 copy.write_row((*record, version, digest))
         return
-    # SQLite: the driver's executemany, with values in the forms the column types store.
+    # SQLite: the driver's executemany, with decimals and dates in the text forms stored.
     marks = ", ".join("?" for _ in columns)
+    textual = [i for i, f in enumerate(entity.fields) if f.kind in (Kind.DECIMAL, Kind.DATE)]
+
+    def stored(record: Record, digest: str) -> tuple[object, ...]:
+        values = [*record, version, digest]
+        for i in textual:
+            value = values[i]
+            if value is not None:
+                values[i] = format(value, "f") if isinstance(value, Decimal) else value.isoformat()  # type: ignore[attr-defined]
+        return tuple(values)
+
     conn.exec_driver_sql(
         f"INSERT INTO {entity.name} ({', '.join(columns)}) VALUES ({marks})",
-        [(*map(_sqlite_value, record), version, digest) for record, digest in rows],
+        [stored(record, digest) for record, digest in rows],
     )
-
-
-def _sqlite_value(value: object) -> object:
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    if isinstance(value, date):
-        return value.isoformat()
-    return value
 
 
 def _close(conn: Connection, entity: E.Entity, version: int, ids: Iterable[int]) -> None:

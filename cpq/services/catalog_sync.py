@@ -193,13 +193,9 @@ def _apply(
         with clock.phase("diff"):
             changes: list[EntityChanges] = []
             for entity in present:
-                changes.append(
-                    diff(
-                        entity,
-                        catalog_store.current_rows(conn, entity),
-                        parsed.records[entity.name],
-                    )
-                )
+                current = catalog_store.current_rows(conn, entity)
+                records, keys = parsed.records[entity.name], parsed.keys.get(entity.name)
+                changes.append(diff(entity, current, records, keys))
                 progress.advance()
         head = catalog_store.head_version(conn)
         common = {"warning_count": warnings, "issues": _stored(parsed.issues, max_issues)}

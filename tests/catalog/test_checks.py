@@ -299,3 +299,27 @@ def test_a_row_rejected_for_a_bad_cell_is_not_echoed_as_unknown_elsewhere() -> N
 
     assert [i.code for i in parsed.issues] == ["not_a_number"]
     assert check(parsed, Stored()) == []
+
+
+def test_one_file_feeding_two_entities_keeps_each_entitys_column_labels() -> None:
+    items = CanonicalTable(
+        "items",
+        "Item.csv",
+        ("sku", "name", "base_unit", "product_group"),
+        ("Item Code", "Item Name", "Stock UOM", "Item Group"),
+        [(2, ("A", "a", "Nos", "Missing"))],
+    )
+    units = CanonicalTable(
+        "item_units",
+        "Item.csv",
+        ("sku", "unit", "factor"),
+        ("Item Code", "UOM (UOMs)", "Conversion Factor (UOMs)"),
+        [(2, ("Z", "Box", "10"))],
+    )
+    parsed = parse(CanonicalRead([items, units]))
+
+    assert codes(check(parsed, Stored())) == [
+        ("Item.csv", 2, "Item Group", "unknown_group"),
+        ("Item.csv", 2, "Item Code", "unknown_sku"),
+        ("Item.csv", 2, None, "no_price"),
+    ]
