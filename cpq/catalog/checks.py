@@ -175,7 +175,6 @@ class _Checker:
         rejected_customers = self.rejected(E.CUSTOMERS)
         i_list, i_sku, i_unit = pe.index("price_list"), pe.index("sku"), pe.index("unit")
         i_cust, i_cur = pe.index("customer"), pe.index("currency")
-        i_from, i_to = pe.index("valid_from"), pe.index("valid_to")
         resolved: list[Record] = []
         for record, where in self.rows(pe):
             price_list, sku, unit = str(record[i_list]), str(record[i_sku]), record[i_unit]
