@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from sync.erpnext_stub_server import ErpnextStub, StubResource
 from typer.testing import CliRunner
 
 from cpq.cli.main import app
 from cpq.settings import get_settings
-
-sys.path.insert(0, str(Path(__file__).parents[1] / "sync"))
-from erpnext_stub_server import ErpnextStub, StubResource  # noqa: E402
 
 runner = CliRunner()
 TOKEN = "apikey:apisecret"
