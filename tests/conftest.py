@@ -12,6 +12,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -65,11 +66,11 @@ def template_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     admin.dispose()
 
 
-@pytest.fixture
-def db_url(template_url: str, tmp_path: Path) -> Iterator[str]:
-    """A fresh database at the latest migration, for this test only."""
+@contextmanager
+def fresh_database(template_url: str, folder: Path) -> Iterator[str]:
+    """A new database at the latest migration, dropped afterwards."""
     if not PG_URL:
-        path = tmp_path / "cpq.sqlite3"
+        path = folder / f"cpq-{uuid.uuid4().hex[:8]}.sqlite3"
         shutil.copyfile(make_url(template_url).database or "", path)
         yield f"sqlite:///{path}"
         return
@@ -78,10 +79,19 @@ def db_url(template_url: str, tmp_path: Path) -> Iterator[str]:
     admin = _admin_engine()
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
-    yield make_url(template_url).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    try:
+        yield make_url(template_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def db_url(template_url: str, tmp_path: Path) -> Iterator[str]:
+    """A fresh database at the latest migration, for this test only."""
+    with fresh_database(template_url, tmp_path) as url:
+        yield url
 
 
 @pytest.fixture

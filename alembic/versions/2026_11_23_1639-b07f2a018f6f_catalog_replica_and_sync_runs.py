@@ -9,9 +9,9 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 import sqlmodel
+from alembic import op
 
 import cpq.db.types
-from alembic import op
 
 revision: str = "b07f2a018f6f"
 down_revision: str | None = None

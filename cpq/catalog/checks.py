@@ -32,9 +32,10 @@ class CurrentCatalog(Protocol):
 
 
 class _Checker:
-    def __init__(self, parsed: Parsed, current: CurrentCatalog) -> None:
+    def __init__(self, parsed: Parsed, current: CurrentCatalog, complete: bool) -> None:
         self.p = parsed
         self.current = current
+        self.complete = complete
         self.issues: list[Issue] = []
 
     # -- helpers ---------------------------------------------------------------------------
@@ -316,11 +317,16 @@ class _Checker:
                 self.duplicates(entity, keys)
                 if entity is E.PRICE_LIST_ENTRIES:
                     self.overlaps(keys)
-        self.unpriced(items)
+        if self.complete:
+            self.unpriced(items)
         return self.issues
 
 
-def check(parsed: Parsed, current: CurrentCatalog) -> list[Issue]:
+def check(parsed: Parsed, current: CurrentCatalog, *, complete: bool = True) -> list[Issue]:
     """Check the parsed snapshot and complete it for storage: each price without a unit gets its
-    item's base unit, and ``parsed.keys`` holds every record's natural key in normal form."""
-    return _Checker(parsed, current).run()
+    item's base unit, and ``parsed.keys`` holds every record's natural key in normal form.
+
+    ``complete=False``: the records are only part of their entities (a re-sync's changed rows
+    with the stored rows they could clash with), so coverage (items with no price) is not judged.
+    """
+    return _Checker(parsed, current, complete).run()

@@ -188,3 +188,15 @@ ENTITIES: tuple[Entity, ...] = (
     PRODUCT_MODELS,
 )
 BY_NAME: dict[str, Entity] = {e.name: e for e in ENTITIES}
+
+# Who refers to whom: when an entity changes, records referring to it may need checking again.
+REFERRED_BY: dict[str, tuple[str, ...]] = {
+    PRODUCT_GROUPS.name: (PRODUCT_GROUPS.name, ITEMS.name),
+    ITEMS.name: (ITEM_UNITS.name, PRICE_LIST_ENTRIES.name, PRODUCT_MODELS.name),
+    ITEM_UNITS.name: (PRICE_LIST_ENTRIES.name,),
+    PRICE_LISTS.name: (PRICE_LIST_ENTRIES.name, CUSTOMERS.name),
+    CUSTOMERS.name: (PRICE_LIST_ENTRIES.name,),
+    PRICE_LIST_ENTRIES.name: (),
+    EXCHANGE_RATES.name: (),
+    PRODUCT_MODELS.name: (),
+}

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, MetaData, Text, text
+from sqlalchemy import JSON, Column, Index, LargeBinary, MetaData, Text, text
 from sqlmodel import Field, SQLModel
 
 from cpq.db.types import ExactDecimal
@@ -58,6 +58,19 @@ class SyncRun(SQLModel, table=True):
         default_factory=list, sa_column=Column(JSON, nullable=False)
     )
     message: str | None = Field(default=None, sa_type=Text)
+
+
+class RawSnapshot(SQLModel, table=True):
+    """The export text an entity's current rows were synced from (canonical CSV only), so the
+    next sync can find the changed rows by comparing lines instead of parsing everything.
+    Written in the same transaction as the rows; removed when the rows change any other way or
+    when an entity they refer to changes."""
+
+    __tablename__ = "raw_snapshots"
+    entity: str = Field(primary_key=True, max_length=50)
+    catalog_version: int
+    clean: bool  # the run that wrote it reported no warnings
+    content: bytes = Field(sa_type=LargeBinary)  # zlib-compressed UTF-8
 
 
 class _Versioned(SQLModel):

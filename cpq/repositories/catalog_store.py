@@ -161,3 +161,35 @@ def apply(conn: Connection, version: int, changes: EntityChanges) -> None:
     _close(conn, entity, version, [old_id for old_id, _, _ in changes.changed])
     _close(conn, entity, version, vanished_ids)
     _bulk_insert(conn, entity, version, new_rows)
+
+
+def current_records(
+    conn: Connection, entity: E.Entity, field: str, values: Iterable[object]
+) -> list[tuple[int, str, Record]]:
+    """Current rows whose ``field`` is one of ``values``: (id, row hash, record)."""
+    t = table_of(entity)
+    wanted = sorted({str(v) for v in values})
+    found: list[tuple[int, str, Record]] = []
+    for start in range(0, len(wanted), _ID_CHUNK):
+        chunk = wanted[start : start + _ID_CHUNK]
+        query = select(t.c.id, t.c.row_hash, *(t.c[f] for f in entity.field_names)).where(
+            t.c.version_to.is_(None), t.c[field].in_(chunk)
+        )
+        found.extend((row[0], row[1], tuple(row[2:])) for row in conn.execute(query))
+    return found
+
+
+def unpriced_active_items(conn: Connection, limit: int = 1) -> list[str]:
+    """Active items that no current price list entry prices."""
+    items, entries = table_of(E.ITEMS), table_of(E.PRICE_LIST_ENTRIES)
+    priced = (
+        select(entries.c.id)
+        .where(entries.c.version_to.is_(None), entries.c.sku == items.c.sku)
+        .exists()
+    )
+    query = (
+        select(items.c.sku)
+        .where(items.c.version_to.is_(None), items.c.active.is_(True), ~priced)
+        .limit(limit)
+    )
+    return [sku for (sku,) in conn.execute(query)]

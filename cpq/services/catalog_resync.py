@@ -1,0 +1,326 @@
+"""Re-sync by lines: when a few lines of the price or rate export changed, read just those.
+
+It gives exactly the outcome of a full sync, or none at all, and then the caller runs the full
+sync. It goes ahead only when:
+- the export is canonical CSV in a folder, and every entity in it has a clean stored snapshot
+  (the text its current rows came from, written by a run without warnings, still valid);
+- only price list entries or exchange rates changed (nothing refers to them), line by line;
+- the changed rows, checked together with every stored row they could clash with, raise no
+  issue at all, refer only to active records, and leave no active item without a price.
+Anything else (errors, warnings, other changes) is the full sync's to find and report.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine
+
+from cpq.catalog import entities as E
+from cpq.catalog.checks import CurrentCatalog, check
+from cpq.catalog.delta import LineDelta, line_delta
+from cpq.catalog.diff import CurrentRow, EntityChanges, diff, report
+from cpq.catalog.parse import Parsed, Record, parse
+from cpq.catalog.values import key_function
+from cpq.repositories import catalog_store, raw_snapshots, sync_runs
+from cpq.services.sync_parts import (
+    Clock,
+    Progress,
+    SyncOutcome,
+    add_product_models,
+    apply_changes,
+)
+from cpq.sync.mapping import Profile, load_profile
+from cpq.sync.sources.files import FolderSource
+
+# Entities nothing refers to: changing one of their rows cannot invalidate another record.
+BY_LINES = (E.PRICE_LIST_ENTRIES.name, E.EXCHANGE_RATES.name)
+# A changed row can clash (duplicate key, overlapping validity) only with rows sharing this field.
+NEIGHBOURS = {E.PRICE_LIST_ENTRIES.name: "sku", E.EXCHANGE_RATES.name: "from_currency"}
+
+
+class _Undo(Exception):
+    """The applied change turned out not to be provably the full sync's: roll it back."""
+
+
+def export_texts(source: object, profile: Profile) -> dict[str, str] | None:
+    """Each entity's export text, when the source is a folder of canonical UTF-8 CSV files."""
+    if profile.name != "canonical" or not isinstance(source, FolderSource):
+        return None
+    if not source.path.is_dir() or source.encoding != "utf-8":
+        return None
+    texts: dict[str, str] = {}
+    for entry in sorted(source.path.iterdir()):
+        if entry.is_dir() or entry.name.startswith("."):
+            continue
+        name = entry.stem.lower()
+        if (
+            entry.suffix.lower() != ".csv"
+            or name not in E.BY_NAME
+            or name == E.PRODUCT_MODELS.name
+            or name in texts
+        ):
+            return None
+        try:
+            texts[name] = entry.read_bytes().decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+    return texts or None
+
+
+class _Memo:
+    """The stored catalog's reference data, each loaded at most once."""
+
+    def __init__(self, stored: catalog_store.StoredCatalog) -> None:
+        self.stored = stored
+        self.cache: dict[str, Any] = {}
+
+    def _get(self, name: str) -> Any:
+        if name not in self.cache:
+            self.cache[name] = getattr(self.stored, name)()
+        return self.cache[name]
+
+    def group_parents(self) -> Any:
+        return self._get("group_parents")
+
+    def items(self) -> Any:
+        return self._get("items")
+
+    def units(self) -> Any:
+        return self._get("units")
+
+    def price_lists(self) -> Any:
+        return self._get("price_lists")
+
+    def customers(self) -> Any:
+        return self._get("customers")
+
+    def priced_skus(self) -> Any:
+        return self._get("priced_skus")
+
+
+def _parse_lines(entity: str, header: str, lines: list[tuple[int, str]]) -> Parsed | None:
+    """Parse some lines of an export as the full sync would, keeping their row numbers."""
+    with tempfile.TemporaryDirectory(prefix="cpq-lines-") as tmp:
+        path = Path(tmp) / f"{entity}.csv"
+        path.write_text(header + "\n" + "".join(line + "\n" for _, line in lines), encoding="utf-8")
+        read = FolderSource(path).read()
+    numbers = [n for n, _ in lines]
+    for table in read.tables:
+        table.rows = [(numbers[row - 2], cells) for row, cells in table.rows]
+    parsed = parse(load_profile("canonical").apply(read))
+    parsed.records.setdefault(entity, [])
+    parsed.where.setdefault(entity, [])
+    return None if parsed.issues else parsed
+
+
+def _with_base_units(
+    records: list[Record], items: dict[str, tuple[str, bool]]
+) -> list[Record] | None:
+    i_sku, i_unit = E.PRICE_LIST_ENTRIES.index("sku"), E.PRICE_LIST_ENTRIES.index("unit")
+    out = []
+    for record in records:
+        if record[i_unit] is None:
+            item = items.get(str(record[i_sku]))
+            if item is None:
+                return None
+            record = (*record[:i_unit], item[0], *record[i_unit + 1 :])
+        out.append(record)
+    return out
+
+
+def _refers_to_active_only(conn: Connection, records: list[Record], stored: CurrentCatalog) -> bool:
+    """A full sync checks references against the export, which lacks records that vanished
+    (kept inactive); the stored catalog still has them. Only active targets are certain."""
+    pe = E.PRICE_LIST_ENTRIES
+    items = stored.items()
+    if any(not items[str(r[pe.index("sku")])][1] for r in records):
+        return False
+    for entity, field in ((E.PRICE_LISTS, "price_list"), (E.CUSTOMERS, "customer")):
+        wanted = {r[pe.index(field)] for r in records} - {None}
+        if not wanted:
+            continue
+        rows = catalog_store.current_records(conn, entity, entity.key[0], wanted)
+        if len(rows) != len(wanted) or not all(r[2][entity.index("active")] for r in rows):
+            return False
+    return True
+
+
+def _changes(
+    conn: Connection, stored: _Memo, entity: E.Entity, delta: LineDelta
+) -> EntityChanges | None:
+    name = entity.name
+    added = _parse_lines(name, delta.header, delta.added)
+    removed = _parse_lines(name, delta.header, [(2, line) for line in delta.removed])
+    if added is None or removed is None:
+        return None
+    new, old = added.records[name], removed.records[name]
+    if entity is E.PRICE_LIST_ENTRIES:
+        resolved = _with_base_units(old, stored.items())
+        if resolved is None:
+            return None
+        old = resolved
+    near = entity.index(NEIGHBOURS[name])
+    related = catalog_store.current_records(
+        conn, entity, NEIGHBOURS[name], {r[near] for r in new + old}
+    )
+    key = key_function(entity)
+    stored_keys = {key(record): (row_id, digest) for row_id, digest, record in related}
+    old_keys = {key(record) for record in old}
+    if not old_keys <= stored_keys.keys():
+        return None  # the snapshot does not match the rows: only the full sync can tell
+    kept = [record for _, _, record in related if key(record) not in old_keys]
+    together = Parsed(
+        records={name: kept + new},
+        where={name: [("(stored)", 0)] * len(kept) + added.where[name]},
+        labels=added.labels,
+    )
+    if check(together, stored, complete=False):
+        return None
+    new, new_keys = together.records[name][len(kept) :], together.keys[name][len(kept) :]
+    if entity is E.PRICE_LIST_ENTRIES and not _refers_to_active_only(conn, new, stored):
+        return None
+    changes = diff(
+        entity,
+        {
+            k: CurrentRow(i, h, True)
+            for k, (i, h) in stored_keys.items()
+            if k in old_keys
+        },
+        new,
+        new_keys,
+    )
+    changes.unchanged += delta.rows - len(new)
+    return changes
+
+
+def _model_changes(
+    conn: Connection, stored: _Memo, models_dir: Path | None
+) -> EntityChanges | bool | None:
+    """The product models' changes (None: none to make); False when they have any issue."""
+    parsed = Parsed()
+    add_product_models(
+        parsed, models_dir, lambda: {sku: active for sku, (_, active) in stored.items().items()}
+    )
+    if parsed.issues:
+        return False
+    records = parsed.records.get(E.PRODUCT_MODELS.name)
+    if records is None:
+        return None
+    changes = diff(E.PRODUCT_MODELS, catalog_store.current_rows(conn, E.PRODUCT_MODELS), records)
+    return None if changes.empty else changes
+
+
+def try_resync(
+    engine: Engine,
+    run_id: int,
+    texts: dict[str, str],
+    models_dir: Path | None,
+    clock: Clock,
+    progress: Progress,
+) -> SyncOutcome | None:
+    progress.phase("Comparing the export with the last one, line by line")
+    with clock.phase("read"):
+        with engine.connect() as conn:
+            snapshots = raw_snapshots.load(conn)
+        deltas: dict[str, LineDelta] = {}
+        for name, text in texts.items():
+            snapshot = snapshots.get(name)
+            if snapshot is None or not snapshot.clean:
+                return None
+            if snapshot.text == text:
+                continue
+            delta = line_delta(snapshot.text, text) if name in BY_LINES else None
+            if delta is None:
+                return None
+            deltas[name] = delta
+    progress.phase("Validating the changed lines")
+    with clock.phase("validate"), engine.connect() as conn:
+        stored = _Memo(catalog_store.StoredCatalog(conn))
+        changes: list[EntityChanges] = []
+        for name, delta in deltas.items():
+            entity_changes = _changes(conn, stored, E.BY_NAME[name], delta)
+            if entity_changes is None:
+                return None
+            changes.append(entity_changes)
+        models = _model_changes(conn, stored, models_dir)
+        if models is False:
+            return None
+        if isinstance(models, EntityChanges):
+            changes.append(models)
+    try:
+        return _apply(engine, run_id, texts, deltas, changes, clock, progress)
+    except _Undo:
+        return None
+
+
+def _summary(
+    texts: dict[str, str], changes: list[EntityChanges], details: dict[str, Any]
+) -> dict[str, Any]:
+    summary: dict[str, Any] = {}
+    by_name = {c.entity.name: c for c in changes}
+    for name in [e.name for e in E.ENTITIES if e.name in texts or e.name in by_name]:
+        if name in details:
+            summary[name] = details[name]
+        elif name in by_name:
+            summary[name] = report(by_name[name], {})
+        else:  # untouched: every line as it was
+            rows = max(len(texts[name].splitlines()) - 1, 0)
+            summary[name] = {
+                "added": 0,
+                "changed": 0,
+                "deactivated": 0,
+                "unchanged": rows,
+                "samples": {},
+            }
+    return summary
+
+
+def _apply(
+    engine: Engine,
+    run_id: int,
+    texts: dict[str, str],
+    deltas: dict[str, LineDelta],
+    changes: list[EntityChanges],
+    clock: Clock,
+    progress: Progress,
+) -> SyncOutcome:
+    real = [c for c in changes if not c.empty]
+    with engine.begin() as conn:
+        head = catalog_store.head_version(conn)
+        if not real:
+            summary = _summary(texts, changes, {})
+            if head is not None:
+                for name in deltas:  # only the formatting moved: keep the new text
+                    raw_snapshots.save(conn, name, head, True, texts[name])
+            sync_runs.finish(
+                conn,
+                run_id,
+                "unchanged",
+                catalog_version_id=head,
+                diff=summary,
+                timings=clock.timings,
+            )
+            return SyncOutcome(run_id, "unchanged", head, summary, [], clock.timings, mode="lines")
+        progress.phase(
+            "Applying changes",
+            total=sum(len(c.added) + len(c.changed) + len(c.vanished) for c in real),
+        )
+        with clock.phase("apply"):
+            version, details = apply_changes(conn, run_id, real, progress)
+            if catalog_store.unpriced_active_items(conn):
+                raise _Undo  # a full sync would warn about it: let it
+            for name in deltas:  # nothing refers to these entities: no other snapshot goes stale
+                raw_snapshots.save(conn, name, version, True, texts[name])
+        summary = _summary(texts, changes, details)
+        sync_runs.finish(
+            conn,
+            run_id,
+            "succeeded",
+            catalog_version_id=version,
+            diff=summary,
+            timings=clock.timings,
+        )
+    return SyncOutcome(run_id, "succeeded", version, summary, [], clock.timings, mode="lines")
