@@ -168,6 +168,20 @@ def step(kind: str, url: str, folder: Path) -> dict[str, object]:
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
+CREATED: list[str] = []
+
+
+def drop_databases(pg: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    from cpq.db.engine import normalise_url
+
+    admin = create_engine(normalise_url(pg), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        for name in CREATED:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
 def fresh_database(backend: str, pg: str, tmp: Path) -> str:
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
@@ -182,6 +196,7 @@ def fresh_database(backend: str, pg: str, tmp: Path) -> str:
         admin = create_engine(normalise_url(pg), isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
+        CREATED.append(name)
         url = make_url(normalise_url(pg)).set(database=name).render_as_string(hide_password=False)
     engine = make_engine(url)
     upgrade(engine)
@@ -248,6 +263,8 @@ def main() -> None:
                 "meets targets" if ok else "MISSES",
             )
     console.print(table)
+    if CREATED:
+        drop_databases(args.pg)
 
 
 if __name__ == "__main__":

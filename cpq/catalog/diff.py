@@ -23,8 +23,10 @@ class CurrentRow:
 @dataclass(slots=True)
 class EntityChanges:
     entity: Entity
-    added: list[tuple[Record, str]] = field(default_factory=list)  # (record, hash)
-    changed: list[tuple[int, Record, str]] = field(default_factory=list)  # (old id, record, hash)
+    added: list[Record] = field(default_factory=list)
+    changed: list[tuple[int, Record]] = field(
+        default_factory=list
+    )  # (id of the row it replaces, record)
     vanished: list[tuple[int, tuple[str, ...]]] = field(default_factory=list)  # (id, key)
     unchanged: int = 0
 
@@ -55,11 +57,10 @@ def diff(
     for key_value, record in zip(keys, records, strict=True):
         old = current.get(key_value)
         if old is None:
-            added.append((record, digest(record)))
+            added.append(record)
             continue
-        record_hash = digest(record)
-        if old.hash != record_hash:
-            changed.append((old.id, record, record_hash))
+        if old.hash != digest(record):
+            changed.append((old.id, record))
         else:
             changes.unchanged += 1
     if len(current) > changes.unchanged + len(changed):
@@ -97,11 +98,11 @@ def report(changes: EntityChanges, changed_detail: Mapping[int, dict[str, Any]])
         "deactivated": len(changes.vanished),
         "unchanged": changes.unchanged,
         "samples": {
-            "added": changes.sample_keys([r for r, _ in changes.added]),
+            "added": changes.sample_keys(changes.added),
             "changed": [
                 {"key": key, "fields": changed_detail.get(old_id, {})}
-                for key, (old_id, _, _) in zip(
-                    changes.sample_keys([r for _, r, _ in changes.changed]),
+                for key, (old_id, _) in zip(
+                    changes.sample_keys([r for _, r in changes.changed]),
                     changes.changed,
                     strict=False,
                 )

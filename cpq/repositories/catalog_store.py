@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
+from itertools import chain
 from typing import Any
 
 from sqlalchemy import Connection, Table, func, insert, select, update
@@ -13,7 +14,7 @@ from cpq.catalog import entities as E
 from cpq.catalog.diff import CurrentRow, EntityChanges, deactivated, field_changes
 from cpq.catalog.entities import Kind
 from cpq.catalog.parse import Record
-from cpq.catalog.values import key_of, row_hash
+from cpq.catalog.values import hash_function, key_of
 from cpq.db.models import ENTITY_TABLES, CatalogVersion
 
 _ID_CHUNK = 5000
@@ -84,35 +85,39 @@ def _rows_by_id(conn: Connection, entity: E.Entity, ids: list[int]) -> dict[int,
 
 
 def _bulk_insert(
-    conn: Connection, entity: E.Entity, version: int, rows: list[tuple[Record, str]]
+    conn: Connection, entity: E.Entity, version: int, records: Iterable[Record]
 ) -> None:
-    if not rows:
-        return
+    """Insert ``records`` as rows of ``version``, hashing each on the way (nothing is held)."""
+    digest = hash_function(entity)
     columns = [*entity.field_names, "version_from", "row_hash"]
+    raw = conn.connection.driver_connection
     if conn.dialect.name == "postgresql":
         # COPY is PostgreSQL's bulk path: several times faster than batched INSERTs.
-        raw = conn.connection.driver_connection
         statement = f"COPY {entity.name} ({', '.join(columns)}) FROM STDIN"
         with raw.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
-            for record, digest in rows:
-                copy.write_row((*record, version, digest))
+            for record in records:
+                copy.write_row((*record, version, digest(record)))
         return
     # SQLite: the driver's executemany, with decimals and dates in the text forms stored.
     marks = ", ".join("?" for _ in columns)
     textual = [i for i, f in enumerate(entity.fields) if f.kind in (Kind.DECIMAL, Kind.DATE)]
 
-    def stored(record: Record, digest: str) -> tuple[object, ...]:
-        values = [*record, version, digest]
+    def stored(record: Record) -> list[object]:
+        values = [*record, version, digest(record)]
         for i in textual:
             value = values[i]
             if value is not None:
                 values[i] = format(value, "f") if isinstance(value, Decimal) else value.isoformat()  # type: ignore[attr-defined]
-        return tuple(values)
+        return values
 
-    conn.exec_driver_sql(
-        f"INSERT INTO {entity.name} ({', '.join(columns)}) VALUES ({marks})",
-        [stored(record, digest) for record, digest in rows],
-    )
+    cursor = raw.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.executemany(
+            f"INSERT INTO {entity.name} ({', '.join(columns)}) VALUES ({marks})",
+            map(stored, records),
+        )
+    finally:
+        cursor.close()
 
 
 def _close(conn: Connection, entity: E.Entity, version: int, ids: Iterable[int]) -> None:
@@ -138,10 +143,10 @@ def changed_fields(
 ) -> dict[int, dict[str, Any]]:
     """For the first few changed records, which fields moved and from what to what."""
     wanted = changes.changed[:sample]
-    old = _rows_by_id(conn, changes.entity, [old_id for old_id, _, _ in wanted])
+    old = _rows_by_id(conn, changes.entity, [old_id for old_id, _ in wanted])
     return {
         old_id: field_changes(changes.entity, old[old_id], record)
-        for old_id, record, _ in wanted
+        for old_id, record in wanted
         if old_id in old
     }
 
@@ -149,17 +154,15 @@ def changed_fields(
 def apply(conn: Connection, version: int, changes: EntityChanges) -> None:
     """Write one entity's changes as part of ``version``: end old rows, insert new ones."""
     entity = changes.entity
-    new_rows: list[tuple[Record, str]] = [*changes.added]
-    new_rows.extend((record, digest) for _, record, digest in changes.changed)
     vanished_ids = [row_id for row_id, _ in changes.vanished]
+    kept: list[Record] = []
     if entity.deactivates and vanished_ids:
         # Quotes keep referring to what the back office dropped: keep it, inactive.
-        for record in _rows_by_id(conn, entity, vanished_ids).values():
-            kept = deactivated(entity, record)
-            new_rows.append((kept, row_hash(kept)))
+        kept = [deactivated(entity, r) for r in _rows_by_id(conn, entity, vanished_ids).values()]
     # End rows first: the unique index on current keys must never see two current rows.
-    _close(conn, entity, version, [old_id for old_id, _, _ in changes.changed])
+    _close(conn, entity, version, [old_id for old_id, _ in changes.changed])
     _close(conn, entity, version, vanished_ids)
+    new_rows = chain(changes.added, (record for _, record in changes.changed), kept)
     _bulk_insert(conn, entity, version, new_rows)
 
 
@@ -179,17 +182,18 @@ def current_records(
     return found
 
 
-def unpriced_active_items(conn: Connection, limit: int = 1) -> list[str]:
-    """Active items that no current price list entry prices."""
+def unpriced_active_items(conn: Connection, skus: Iterable[str]) -> list[str]:
+    """Those of ``skus`` that are active items no current price list entry prices."""
     items, entries = table_of(E.ITEMS), table_of(E.PRICE_LIST_ENTRIES)
-    priced = (
-        select(entries.c.id)
-        .where(entries.c.version_to.is_(None), entries.c.sku == items.c.sku)
-        .exists()
-    )
-    query = (
-        select(items.c.sku)
-        .where(items.c.version_to.is_(None), items.c.active.is_(True), ~priced)
-        .limit(limit)
-    )
-    return [sku for (sku,) in conn.execute(query)]
+    wanted = sorted(set(skus))
+    found: list[str] = []
+    for start in range(0, len(wanted), _ID_CHUNK):
+        chunk = wanted[start : start + _ID_CHUNK]
+        active = select(items.c.sku).where(
+            items.c.version_to.is_(None), items.c.active.is_(True), items.c.sku.in_(chunk)
+        )
+        priced = select(entries.c.sku).where(
+            entries.c.version_to.is_(None), entries.c.sku.in_(chunk)
+        )
+        found.extend(sku for (sku,) in conn.execute(active.except_(priced)))
+    return found

@@ -13,13 +13,14 @@ Anything else (errors, warnings, other changes) is the full sync's to find and r
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine
 
 from cpq.catalog import entities as E
-from cpq.catalog.checks import CurrentCatalog, check
+from cpq.catalog.checks import check
 from cpq.catalog.delta import LineDelta, line_delta
 from cpq.catalog.diff import CurrentRow, EntityChanges, diff, report
 from cpq.catalog.parse import Parsed, Record, parse
@@ -70,35 +71,88 @@ def export_texts(source: object, profile: Profile) -> dict[str, str] | None:
     return texts or None
 
 
-class _Memo:
-    """The stored catalog's reference data, each loaded at most once."""
+class _Around:
+    """The stored reference data the given price rows refer to, and nothing more: loading all
+    100,000 items to check 1,000 changed prices would cost more than the prices. A check with
+    ``complete=False`` of price rows looks up nothing else."""
 
-    def __init__(self, stored: catalog_store.StoredCatalog) -> None:
-        self.stored = stored
-        self.cache: dict[str, Any] = {}
+    def __init__(self, conn: Connection, records: list[Record]) -> None:
+        pe = E.PRICE_LIST_ENTRIES
+        self.conn = conn
+        self.skus = {r[pe.index("sku")] for r in records}
+        self.lists = {r[pe.index("price_list")] for r in records}
+        self.customer_ids = {r[pe.index("customer")] for r in records} - {None}
+        self.memo: dict[str, Any] = {}
 
-    def _get(self, name: str) -> Any:
-        if name not in self.cache:
-            self.cache[name] = getattr(self.stored, name)()
-        return self.cache[name]
+    def _rows(self, entity: E.Entity, field: str, values: set[object]) -> list[Record]:
+        if entity.name not in self.memo:
+            found = (
+                catalog_store.current_records(self.conn, entity, field, values) if values else []
+            )
+            self.memo[entity.name] = [record for _, _, record in found]
+        return list(self.memo[entity.name])
 
-    def group_parents(self) -> Any:
-        return self._get("group_parents")
+    def group_parents(self) -> dict[str, str | None]:
+        return dict(catalog_store.StoredCatalog(self.conn).group_parents())
 
-    def items(self) -> Any:
-        return self._get("items")
+    def items(self) -> dict[str, tuple[str, bool]]:
+        i = E.ITEMS
+        return {
+            str(r[0]): (str(r[i.index("base_unit")]), bool(r[i.index("active")]))
+            for r in self._rows(i, "sku", self.skus)
+        }
 
-    def units(self) -> Any:
-        return self._get("units")
+    def units(self) -> dict[tuple[str, str], Any]:
+        return {(str(r[0]), str(r[1])): r[2] for r in self._rows(E.ITEM_UNITS, "sku", self.skus)}
 
-    def price_lists(self) -> Any:
-        return self._get("price_lists")
+    def price_lists(self) -> dict[str, str]:
+        pl = E.PRICE_LISTS
+        return {str(r[0]): str(r[pl.index("currency")]) for r in self._rows(pl, "code", self.lists)}
 
-    def customers(self) -> Any:
-        return self._get("customers")
+    def active_price_lists(self) -> set[str]:
+        return {
+            str(r[0])
+            for r in self._rows(E.PRICE_LISTS, "code", self.lists)
+            if r[E.PRICE_LISTS.index("active")]
+        }
 
-    def priced_skus(self) -> Any:
-        return self._get("priced_skus")
+    def customers(self) -> frozenset[str]:
+        return frozenset(
+            str(r[0]) for r in self._rows(E.CUSTOMERS, "external_id", self.customer_ids)
+        )
+
+    def active_customers(self) -> set[str]:
+        return {
+            str(r[0])
+            for r in self._rows(E.CUSTOMERS, "external_id", self.customer_ids)
+            if r[E.CUSTOMERS.index("active")]
+        }
+
+    def priced_skus(self) -> frozenset[str]:
+        raise AssertionError("a partial check never judges coverage")
+
+
+class _ItemsOnDemand(Mapping[str, bool]):
+    """SKU -> active, looked up one SKU at a time (the product models name a few dozen)."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.known: dict[str, bool | None] = {}
+
+    def __getitem__(self, sku: str) -> bool:
+        if sku not in self.known:
+            rows = catalog_store.current_records(self.conn, E.ITEMS, "sku", [sku])
+            self.known[sku] = bool(rows[0][2][E.ITEMS.index("active")]) if rows else None
+        active = self.known[sku]
+        if active is None:
+            raise KeyError(sku)
+        return active
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(catalog_store.StoredCatalog(self.conn).items())
+
+    def __len__(self) -> int:
+        return len(catalog_store.StoredCatalog(self.conn).items())
 
 
 def _parse_lines(entity: str, header: str, lines: list[tuple[int, str]]) -> Parsed | None:
@@ -131,41 +185,43 @@ def _with_base_units(
     return out
 
 
-def _refers_to_active_only(conn: Connection, records: list[Record], stored: CurrentCatalog) -> bool:
+def _refers_to_active_only(records: list[Record], around: _Around) -> bool:
     """A full sync checks references against the export, which lacks records that vanished
     (kept inactive); the stored catalog still has them. Only active targets are certain."""
     pe = E.PRICE_LIST_ENTRIES
-    items = stored.items()
-    if any(not items[str(r[pe.index("sku")])][1] for r in records):
-        return False
-    for entity, field in ((E.PRICE_LISTS, "price_list"), (E.CUSTOMERS, "customer")):
-        wanted = {r[pe.index(field)] for r in records} - {None}
-        if not wanted:
-            continue
-        rows = catalog_store.current_records(conn, entity, entity.key[0], wanted)
-        if len(rows) != len(wanted) or not all(r[2][entity.index("active")] for r in rows):
+    items, lists, customers = around.items(), around.active_price_lists(), around.active_customers()
+    for record in records:
+        customer = record[pe.index("customer")]
+        if (
+            not items[str(record[pe.index("sku")])][1]
+            or record[pe.index("price_list")] not in lists
+        ):
+            return False
+        if customer is not None and customer not in customers:
             return False
     return True
 
 
-def _changes(
-    conn: Connection, stored: _Memo, entity: E.Entity, delta: LineDelta
-) -> EntityChanges | None:
+def _changes(conn: Connection, entity: E.Entity, delta: LineDelta) -> EntityChanges | None:
     name = entity.name
     added = _parse_lines(name, delta.header, delta.added)
     removed = _parse_lines(name, delta.header, [(2, line) for line in delta.removed])
     if added is None or removed is None:
         return None
     new, old = added.records[name], removed.records[name]
-    if entity is E.PRICE_LIST_ENTRIES:
-        resolved = _with_base_units(old, stored.items())
-        if resolved is None:
-            return None
-        old = resolved
     near = entity.index(NEIGHBOURS[name])
     related = catalog_store.current_records(
         conn, entity, NEIGHBOURS[name], {r[near] for r in new + old}
     )
+    around = _Around(
+        conn,
+        [record for _, _, record in related] + new + old if entity is E.PRICE_LIST_ENTRIES else [],
+    )
+    if entity is E.PRICE_LIST_ENTRIES:
+        resolved = _with_base_units(old, around.items())
+        if resolved is None:
+            return None
+        old = resolved
     key = key_function(entity)
     stored_keys = {key(record): (row_id, digest) for row_id, digest, record in related}
     old_keys = {key(record) for record in old}
@@ -177,33 +233,21 @@ def _changes(
         where={name: [("(stored)", 0)] * len(kept) + added.where[name]},
         labels=added.labels,
     )
-    if check(together, stored, complete=False):
+    if check(together, around, complete=False):
         return None
     new, new_keys = together.records[name][len(kept) :], together.keys[name][len(kept) :]
-    if entity is E.PRICE_LIST_ENTRIES and not _refers_to_active_only(conn, new, stored):
+    if entity is E.PRICE_LIST_ENTRIES and not _refers_to_active_only(new, around):
         return None
-    changes = diff(
-        entity,
-        {
-            k: CurrentRow(i, h, True)
-            for k, (i, h) in stored_keys.items()
-            if k in old_keys
-        },
-        new,
-        new_keys,
-    )
+    current = {k: CurrentRow(i, h, True) for k, (i, h) in stored_keys.items() if k in old_keys}
+    changes = diff(entity, current, new, new_keys)
     changes.unchanged += delta.rows - len(new)
     return changes
 
 
-def _model_changes(
-    conn: Connection, stored: _Memo, models_dir: Path | None
-) -> EntityChanges | bool | None:
+def _model_changes(conn: Connection, models_dir: Path | None) -> EntityChanges | bool | None:
     """The product models' changes (None: none to make); False when they have any issue."""
     parsed = Parsed()
-    add_product_models(
-        parsed, models_dir, lambda: {sku: active for sku, (_, active) in stored.items().items()}
-    )
+    add_product_models(parsed, models_dir, lambda: _ItemsOnDemand(conn))
     if parsed.issues:
         return False
     records = parsed.records.get(E.PRODUCT_MODELS.name)
@@ -238,14 +282,13 @@ def try_resync(
             deltas[name] = delta
     progress.phase("Validating the changed lines")
     with clock.phase("validate"), engine.connect() as conn:
-        stored = _Memo(catalog_store.StoredCatalog(conn))
         changes: list[EntityChanges] = []
         for name, delta in deltas.items():
-            entity_changes = _changes(conn, stored, E.BY_NAME[name], delta)
+            entity_changes = _changes(conn, E.BY_NAME[name], delta)
             if entity_changes is None:
                 return None
             changes.append(entity_changes)
-        models = _model_changes(conn, stored, models_dir)
+        models = _model_changes(conn, models_dir)
         if models is False:
             return None
         if isinstance(models, EntityChanges):
@@ -254,6 +297,14 @@ def try_resync(
         return _apply(engine, run_id, texts, deltas, changes, clock, progress)
     except _Undo:
         return None
+
+
+def _repriced_skus(changes: list[EntityChanges]) -> set[str]:
+    i_sku = E.PRICE_LIST_ENTRIES.index("sku")
+    for c in changes:
+        if c.entity is E.PRICE_LIST_ENTRIES:
+            return {str(r[i_sku]) for _, r in c.changed} | {key[1] for _, key in c.vanished}
+    return set()
 
 
 def _summary(
@@ -310,8 +361,10 @@ def _apply(
         )
         with clock.phase("apply"):
             version, details = apply_changes(conn, run_id, real, progress)
-            if catalog_store.unpriced_active_items(conn):
-                raise _Undo  # a full sync would warn about it: let it
+            # The snapshot being clean, no item lacked a price before; only those whose prices
+            # changed or went can lack one now. A full sync would warn about it: let it.
+            if catalog_store.unpriced_active_items(conn, _repriced_skus(real)):
+                raise _Undo
             for name in deltas:  # nothing refers to these entities: no other snapshot goes stale
                 raw_snapshots.save(conn, name, version, True, texts[name])
         summary = _summary(texts, changes, details)

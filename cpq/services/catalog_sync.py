@@ -49,6 +49,7 @@ def _validate(
     progress.phase("Validating")
     with clock.phase("validate"):
         parsed = parse(canonical)
+        del canonical  # the raw rows: the records are all that is needed from here on
         with engine.connect() as conn:
             stored = catalog_store.StoredCatalog(conn)
             parsed.issues.extend(check(parsed, stored))
@@ -155,6 +156,8 @@ def _apply(
                 records, keys = parsed.records[entity.name], parsed.keys.get(entity.name)
                 changes.append(diff(entity, current, records, keys))
                 progress.advance()
+        parsed.keys.clear()  # the changes hold what is left to write
+        parsed.where.clear()
         if all(c.empty for c in changes):
             head = catalog_store.head_version(conn)
             summary = {c.entity.name: report(c, {}) for c in changes}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -72,7 +72,7 @@ def stored_issues(issues: list[Issue], limit: int) -> list[dict[str, Any]]:
 
 
 def add_product_models(
-    parsed: Parsed, models_dir: Path | None, items: Callable[[], dict[str, bool]]
+    parsed: Parsed, models_dir: Path | None, items: Callable[[], Mapping[str, bool]]
 ) -> None:
     """Load and check the authored product models into ``parsed`` (absent folder: left as is)."""
     if models_dir is None or not models_dir.is_dir():

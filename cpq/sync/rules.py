@@ -9,15 +9,26 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
+from operator import itemgetter
 from typing import NamedTuple
 
 from cpq.catalog.entities import BY_NAME
 from cpq.catalog.issues import Issue, error, warning
 from cpq.catalog.tables import CanonicalTable, RawTable
 from cpq.sync.transforms import TRANSFORMS, token
+
+
+class NormalizedRows(list[tuple[int, Sequence[object]]]):
+    """Raw rows a source hands over already tidy: each exactly as wide as the table's header, and
+    every blank cell (empty or whitespace-only text) already None.
+
+    A rule may then take such rows' cells as they are instead of looking at each one.
+    """
+
+    __slots__ = ()
 
 
 def table_key(name: str) -> str:
@@ -48,6 +59,11 @@ class FieldRule:
     @property
     def is_constant(self) -> bool:
         return not self.columns
+
+    @property
+    def passes_through(self) -> bool:
+        """Whether ``convert`` changes blank values only."""
+        return self.transform is None and not self.value_map
 
     def convert(self, value: object) -> object:
         if _blank(value):
@@ -130,19 +146,15 @@ class TableRule:
         index = {rule.name: n for n, (rule, _) in enumerate(plan)}
         fill_down = [index[name] for name in self.fill_down if name in index]
         skip_blank = [index[name] for name in self.skip_blank if name in index]
-        above: dict[int, object] = {}
-        rows: list[tuple[int, Sequence[object]]] = []
-        for number, cells in table.rows:
-            raw = [rule.constant if p is None else _at(cells, p) for rule, p in plan]
-            # Continuation rows of a child table leave the parent's columns blank.
-            for n in fill_down:
-                if _blank(raw[n]):
-                    raw[n] = above.get(n)
-                else:
-                    above[n] = raw[n]
-            if any(_blank(raw[n]) for n in skip_blank) or filters.rejects(cells):
-                continue
-            rows.append((number, [rule.convert(v) for (rule, _), v in zip(plan, raw, strict=True)]))
+        if (
+            isinstance(table.rows, NormalizedRows)
+            and not (fill_down or skip_blank or filters.active)
+            and all(p is not None and rule.passes_through for rule, p in plan)
+        ):
+            # Every value is taken as it is, so whole rows are picked at C speed.
+            rows = _picked(table, [p for _, p in plan if p is not None])
+        else:
+            rows = _mapped(table, plan, fill_down, skip_blank, filters)
         canonical = CanonicalTable(
             entity=self.entity,
             origin=table.origin,
@@ -187,6 +199,83 @@ class TableRule:
         )
 
 
+def _picked(table: RawTable, positions: list[int]) -> list[tuple[int, Sequence[object]]]:
+    """``positions`` of tidy rows (see NormalizedRows), the rows themselves if that is all of them."""
+    if positions == list(range(len(table.header))):
+        return list(table.rows)
+    pick: Callable[[Sequence[object]], Sequence[object]]
+    if len(positions) > 1:
+        pick = itemgetter(*positions)
+    else:
+        # itemgetter of one position returns the value itself, not a tuple of it (and of none
+        # it cannot be made): a slice gives the one or no values.
+        start = positions[0] if positions else 0
+        pick = itemgetter(slice(start, start + len(positions)))
+    numbers = map(itemgetter(0), table.rows)
+    return list(zip(numbers, map(pick, map(itemgetter(1), table.rows)), strict=True))
+
+
+def _mapped(
+    table: RawTable,
+    plan: Sequence[tuple[FieldRule, int | None]],
+    fill_down: Sequence[int],
+    skip_blank: Sequence[int],
+    filters: _Filters,
+) -> list[tuple[int, Sequence[object]]]:
+    """Each row's values for ``plan``: filled down, filtered, transformed and value-mapped."""
+    pick = _picker(plan)
+    width = max((p + 1 for _, p in plan if p is not None), default=0)
+    converts = [None if rule.passes_through else rule.convert for rule, _ in plan]
+    plain = not any(converts)
+    rejects = filters.rejects if filters.active else None
+    above: dict[int, object] = {}
+    rows: list[tuple[int, Sequence[object]]] = []
+    for number, cells in table.rows:
+        if len(cells) < width:
+            # A source may hand over rows shorter than the header (an API record without the key).
+            cells = (*cells, *(None,) * (width - len(cells)))
+        raw = pick(cells)
+        if fill_down:
+            # Continuation rows of a child table leave the parent's columns blank.
+            raw = list(raw)
+            for n in fill_down:
+                if _blank(raw[n]):
+                    raw[n] = above.get(n)
+                else:
+                    above[n] = raw[n]
+        if skip_blank and any(_blank(raw[n]) for n in skip_blank):
+            continue
+        if rejects is not None and rejects(cells):
+            continue
+        # _blank and FieldRule.convert, written out: this runs for every value of a large export.
+        if plain:
+            values = [
+                None if v is None or (isinstance(v, str) and not v.strip()) else v for v in raw
+            ]
+        else:
+            values = [
+                None
+                if v is None or (isinstance(v, str) and not v.strip())
+                else v
+                if convert is None
+                else convert(v)
+                for v, convert in zip(raw, converts, strict=True)
+            ]
+        rows.append((number, tuple(values)))
+    return rows
+
+
+def _picker(
+    plan: Sequence[tuple[FieldRule, int | None]],
+) -> Callable[[Sequence[object]], Sequence[object]]:
+    """What gives a row's raw values for ``plan``: the cells at its positions and its constants."""
+    positions = [p for _, p in plan]
+    if len(positions) > 1 and None not in positions:
+        return itemgetter(*positions)
+    sources = [(p, rule.constant) for rule, p in plan]
+    return lambda cells: [constant if p is None else cells[p] for p, constant in sources]
+
+
 class Applied(NamedTuple):
     table: CanonicalTable | None
     issues: list[Issue]
@@ -201,6 +290,10 @@ class _Filters:
         # A filter on a column the export lacks cannot tell rows apart, so it keeps them all.
         self._active = [(f, p) for f, p in found if p is not None]
         self._skipped: Counter[int] = Counter()
+
+    @property
+    def active(self) -> bool:
+        return bool(self._active)
 
     @property
     def positions(self) -> set[int]:

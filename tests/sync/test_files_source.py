@@ -43,7 +43,7 @@ def test_csv_reads_utf8_with_or_without_bom(tmp_path: Path, bom: bytes) -> None:
     # then
     table = only_table(read)
     assert (table.name, table.origin, table.header) == ("items", "items.csv", ["sku", "name"])
-    assert table.rows == [(2, ["A-1", "Müller Stuhl"])]
+    assert table.rows == [(2, ("A-1", "Müller Stuhl"))]
     assert table.decimal_comma is False
     assert read.issues == []
 
@@ -67,7 +67,7 @@ def test_csv_delimiter_is_detected_from_the_header_line(
 
     # then: values stay text; the parser reads "12,50" because of the flag
     assert table.header == [header, "unit_price"]
-    assert table.rows == [(2, ["A-1", price])]
+    assert table.rows == [(2, ("A-1", price))]
     assert table.decimal_comma is decimal_comma
 
 
@@ -80,9 +80,9 @@ def test_csv_rows_are_counted_as_records_like_a_spreadsheet(tmp_path: Path) -> N
 
     # then: records 2..6; blank ones skipped, empty cells None, a short row padded
     assert only_table(read).rows == [
-        (2, ["A-1", "two\nlines", "Acme"]),
-        (4, ["A-2", None, None]),
-        (6, ["A-3", "plain", None]),
+        (2, ("A-1", "two\nlines", "Acme")),
+        (4, ("A-2", None, None)),
+        (6, ("A-3", "plain", None)),
     ]
     assert read.issues == []
 
@@ -95,12 +95,77 @@ def test_csv_row_with_more_cells_than_the_header_is_an_error_and_skipped(tmp_pat
     read = read_file(tmp_path / "items.csv", content)
 
     # then
-    assert only_table(read).rows == [(2, ["A-1", "Desk"]), (4, ["A-3", "Chair"])]
+    assert only_table(read).rows == [(2, ("A-1", "Desk")), (4, ("A-3", "Chair"))]
     assert issue_tuples(read) == [("error", "bad_row_shape", "items.csv", 3)]
     assert read.issues[0].message == (
         "the row has 3 cells but the header names 2 columns; "
         "the row is skipped (a delimiter inside an unquoted value?)"
     )
+
+
+def test_csv_blank_and_whitespace_only_cells_are_none_and_blank_rows_are_skipped(
+    tmp_path: Path,
+) -> None:
+    # given whitespace-only cells (unquoted, quoted, a no-break space) and rows of blank cells
+    content = (
+        "sku,name,brand\n"
+        "A-1,Desk,Acme\n"
+        " ,\t,\u00a0\n"
+        'A-2,"  ",\n'
+        ",,\n"
+        "A-3,\u00a0Chair ,\n"
+        "A-4,Stool,Acme,,\n"
+    ).encode()
+
+    # when
+    read = read_file(tmp_path / "items.csv", content)
+
+    # then: values are kept as written, only blank ones become None
+    assert only_table(read).rows == [
+        (2, ("A-1", "Desk", "Acme")),
+        (4, ("A-2", None, None)),
+        (6, ("A-3", "\u00a0Chair ", None)),
+        (7, ("A-4", "Stool", "Acme")),
+    ]
+    assert read.issues == []
+
+
+def test_large_csv_keeps_records_that_span_lines_and_counts_rows_exactly(tmp_path: Path) -> None:
+    # given a file of over 2 MB whose values span lines, so records cross any read boundary
+    records = 60_000
+    lines = [b"sku,description,brand"]
+    for n in range(records):
+        brand = b"" if n % 3 else b"Acme"
+        lines.append(b'A-%d,"line one\r\nline two of %d",%s' % (n, n, brand))
+    content = b"\r\n".join(lines) + b"\r\n"
+    assert len(content) > 2 * 2**20
+
+    # when
+    read = read_file(tmp_path / "items.csv", content)
+
+    # then
+    rows = only_table(read).rows
+    assert len(rows) == records
+    assert rows[0] == (2, ("A-0", "line one\r\nline two of 0", "Acme"))
+    assert rows[-1] == (
+        records + 1,
+        (f"A-{records - 1}", f"line one\r\nline two of {records - 1}", None),
+    )
+    assert [n for n, _ in rows] == list(range(2, records + 2))
+    assert read.issues == []
+
+
+def test_invalid_csv_far_into_a_large_file_names_its_record(tmp_path: Path) -> None:
+    # given a broken record after several MB of records spanning lines
+    good = b"".join(b'A-%d,"two\nlines"\n' % n for n in range(200_000))
+    content = b"sku,name\n" + good + b'B-1,"Desk" large\n'
+
+    # when
+    read = read_file(tmp_path / "items.csv", content)
+
+    # then
+    assert read.tables == []
+    assert issue_tuples(read) == [("error", "bad_csv", "items.csv", 200_002)]
 
 
 @pytest.mark.parametrize(
@@ -180,7 +245,7 @@ def test_csv_in_the_given_encoding(tmp_path: Path) -> None:
     read = read_file(tmp_path / "items.csv", content, encoding="cp1252")
 
     # then
-    assert only_table(read).rows == [(2, ["A-2", "Müller"])]
+    assert only_table(read).rows == [(2, ("A-2", "Müller"))]
     assert read.issues == []
 
 
@@ -207,8 +272,8 @@ def test_jsonl_keeps_numbers_exact_and_aligns_keys(tmp_path: Path) -> None:
     table = only_table(read)
     assert table.header == ["sku", "unit_price", "factor", "min_quantity", "customer", "name"]
     assert table.rows == [
-        (1, ["A-1", Decimal("12.10"), Decimal("0.1"), 10, None, None]),
-        (3, ["A-2", Decimal("1E-6"), None, None, "C-9", None]),
+        (1, ("A-1", Decimal("12.10"), Decimal("0.1"), 10, None, None)),
+        (3, ("A-2", Decimal("1E-6"), None, None, "C-9", None)),
     ]
     assert str(table.rows[0][1][1]) == "12.10"
     assert isinstance(table.rows[0][1][3], int)
@@ -223,7 +288,7 @@ def test_jsonl_bad_lines_are_errors_and_skipped(tmp_path: Path) -> None:
     read = read_file(tmp_path / "items.jsonl", content)
 
     # then
-    assert only_table(read).rows == [(1, ["A-1"]), (5, ["A-5"])]
+    assert only_table(read).rows == [(1, ("A-1",)), (5, ("A-5",))]
     assert issue_tuples(read) == [
         ("error", "bad_json", "items.jsonl", 2),
         ("error", "bad_json", "items.jsonl", 3),
@@ -276,7 +341,7 @@ def test_xlsx_values_are_what_the_user_sees(tmp_path: Path) -> None:
     assert table.rows == [
         (
             2,
-            [
+            (
                 "A-1",
                 Decimal("12.1"),
                 10,
@@ -284,9 +349,9 @@ def test_xlsx_values_are_what_the_user_sees(tmp_path: Path) -> None:
                 datetime(2026, 1, 31, 9, 30),
                 True,
                 None,
-            ],
+            ),
         ),
-        (3, ["A-2", Decimal("0.000001"), Decimal("2.5"), None, None, False, "x"]),
+        (3, ("A-2", Decimal("0.000001"), Decimal("2.5"), None, None, False, "x")),
     ]
     assert type(table.rows[0][1][3]) is date
     assert read.issues == []
@@ -308,8 +373,8 @@ def test_xlsx_with_several_sheets_gives_one_table_per_non_empty_sheet(tmp_path: 
 
     # then
     assert [(t.name, t.origin, t.rows) for t in read.tables] == [
-        ("items", "catalog.xlsx[items]", [(2, ["A-1", "Desk"])]),
-        ("item_units", "catalog.xlsx[item_units]", [(2, ["A-1", "box", 4])]),
+        ("items", "catalog.xlsx[items]", [(2, ("A-1", "Desk"))]),
+        ("item_units", "catalog.xlsx[item_units]", [(2, ("A-1", "box", 4))]),
     ]
     assert read.issues == []
 

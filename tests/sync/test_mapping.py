@@ -192,6 +192,69 @@ def test_source_issues_are_carried_through_first() -> None:
     assert result.issues[0] is bad_line
 
 
+def plain_copy(read: SourceRead) -> SourceRead:
+    """The same tables with rows as plain lists, the way any source may hand them over."""
+    tables = [
+        RawTable(
+            t.name, t.origin, list(t.header), [(n, list(c)) for n, c in t.rows], t.decimal_comma
+        )
+        for t in read.tables
+    ]
+    return SourceRead(tables=tables, issues=list(read.issues))
+
+
+@pytest.mark.parametrize("profile", PROFILE_NAMES)
+def test_rows_from_files_map_as_the_same_rows_from_any_source(tmp_path: Path, profile: str) -> None:
+    # given an export in every layout: columns in another order, unknown and blank ones, rows
+    # of other widths and blank rows, and the ERP fixtures
+    export = tmp_path / "export"
+    export.mkdir()
+    (export / "items.csv").write_text(
+        "colour,base_unit,sku,name, brand \n"
+        "oak,each,A-1,Desk,Acme\n"
+        ",each,A-2,  ,\n"
+        ",,,,\n"
+        "red,box,A-3,Chair\n",
+        encoding="utf-8",
+    )
+    (export / "price_list_entries.csv").write_text(
+        "price_list;sku;unit_price\nSTD;A-1;12,50\nSTD;A-2;\n", encoding="utf-8"
+    )
+    (export / "item_units.jsonl").write_text(
+        '{"sku": "A-1", "unit": "box", "factor": 4}\n{"unit": " ", "sku": "A-2"}\n',
+        encoding="utf-8",
+    )
+    for fixture in (FIXTURES / "erpnext", FIXTURES / "odoo"):
+        for file in fixture.iterdir():
+            shutil.copy(file, export / file.name)
+    read = FolderSource(export).read()
+    if profile == "erpnext":
+        profile = str(write_profile(tmp_path, ERPNEXT_EUR))
+    mapping = load_profile(profile)
+
+    # when
+    from_files = mapping.apply(read)
+    from_any = mapping.apply(plain_copy(read))
+
+    # then: tables, fields, labels, values and issues are the same
+    def content(result: CanonicalRead) -> list[object]:
+        return [
+            (t.entity, t.origin, t.fields, t.labels, t.decimal_comma, rows_of(t))
+            for t in result.tables
+        ]
+
+    assert content(from_files) == content(from_any)
+    assert from_files.issues == from_any.issues
+    if profile == "canonical":
+        items = table(from_files, "items", "items.csv")
+        assert items.fields == ("sku", "name", "base_unit", "brand")
+        assert rows_of(items) == [
+            (2, ["A-1", "Desk", "each", "Acme"]),
+            (3, ["A-2", None, "each", None]),
+            (5, ["A-3", "Chair", "box", None]),
+        ]
+
+
 # -- ERPNext --------------------------------------------------------------------------------
 
 ERPNEXT_EUR = "extends: erpnext\nparameters:\n  company_currency: EUR\n"

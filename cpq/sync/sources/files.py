@@ -13,8 +13,11 @@ import decimal
 import io
 import json
 import zipfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime, time
+from functools import partial
+from itertools import chain, compress, repeat
+from operator import contains
 from pathlib import Path
 from xml.etree.ElementTree import ParseError
 
@@ -24,6 +27,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from cpq.catalog.issues import Issue, error, warning
 from cpq.catalog.tables import RawTable, SourceRead
 from cpq.errors import InvalidInput, SourceError
+from cpq.sync.rules import NormalizedRows
 
 SUFFIXES = (".csv", ".jsonl", ".xlsx")
 _DELIMITERS = (",", ";", "\t")
@@ -46,6 +50,16 @@ class FolderSource:
         self._encoding = encoding or "utf-8"
         kind = "file" if self._path.is_file() else "folder"
         self.description = f"{kind} {self._path}"
+
+    @property
+    def path(self) -> Path:
+        """The folder or file read, resolved."""
+        return self._path
+
+    @property
+    def encoding(self) -> str:
+        """The text encoding CSV and JSON Lines files are decoded with."""
+        return self._encoding
 
     def read(self) -> SourceRead:
         result = SourceRead()
@@ -85,12 +99,22 @@ class FolderSource:
         suffix = file.suffix.lower()
         if suffix == ".xlsx":
             return _read_xlsx(file)
-        data = file.read_bytes()
-        if not data.removeprefix(codecs.BOM_UTF8).strip():
-            return [], [warning("empty_file", "the file is empty", file=file.name)]
         if suffix == ".csv":
-            return _read_csv(file, data, self._encoding)
-        return _read_jsonl(file, data, self._encoding)
+            return _read_csv(file, self._encoding)
+        return _read_jsonl(file, self._encoding)
+
+
+def _read_bytes(file: Path) -> bytes | None:
+    """The file's bytes; None if it holds nothing but a byte order mark and whitespace."""
+    data = file.read_bytes()
+    # The start alone almost always shows text, which spares stripping a copy of a large file.
+    if data[:4096].removeprefix(codecs.BOM_UTF8).strip():
+        return data
+    return data if data.removeprefix(codecs.BOM_UTF8).strip() else None
+
+
+def _empty_file(file: Path) -> Read:
+    return [], [warning("empty_file", "the file is empty", file=file.name)]
 
 
 def _cell(value: object) -> object:
@@ -157,29 +181,63 @@ def _check_header(file: str, header: list[str], row: int | None) -> list[Issue]:
 
 
 def _shape(
-    file: str, header: list[str], records: Iterable[tuple[int, Sequence[object]]]
+    file: str, header: list[str], records: Sequence[Sequence[object]], start: int, *, text: bool
 ) -> tuple[list[Row], list[Issue]]:
-    """Drop blank rows, pad short rows, reject rows with values beyond the last column."""
-    rows: list[Row] = []
-    issues: list[Issue] = []
+    """Drop blank rows, pad short rows, reject rows with values beyond the last column.
+
+    ``records[start:]`` are the rows below the header, numbered ``start + 1`` on. ``text`` records
+    hold only ``str`` (CSV); the others' cells are already tidy (blank ones None). Most rows need
+    no work, so all of them are checked at C speed and only the others are visited one by one.
+    """
     width = len(header)
-    for number, raw in records:
-        cells = [_cell(c) for c in raw]
-        if all(c is None for c in cells):
+    body = list(records[start:])
+    # Whitespace-only cells are rare: one pass over every cell tells whether to look for them.
+    spaces = text and any(map(str.isspace, chain.from_iterable(body)))  # type: ignore[arg-type]
+    keep = bytearray(b"\x01") * len(body)
+    issues: list[Issue] = []
+    for index in _untidy(body, width, text=text, spaces=spaces):
+        cells = body[index]
+        if text:
+            cells = (
+                tuple([_cell(c) for c in cells])
+                if spaces
+                else tuple(map(_EMPTY_IS_NONE.get, cells, cells))
+            )
+        if cells.count(None) == len(cells):
+            keep[index] = False
             continue
-        if any(c is not None for c in cells[width:]):
+        if cells[width:].count(None) != len(cells[width:]):
             issues.append(
                 error(
                     "bad_row_shape",
                     f"the row has {len(cells)} cells but the header names {width} columns; "
                     "the row is skipped (a delimiter inside an unquoted value?)",
                     file=file,
-                    row=number,
+                    row=start + 1 + index,
                 )
             )
+            keep[index] = False
             continue
-        rows.append((number, cells[:width] + [None] * (width - len(cells))))
-    return rows, issues
+        body[index] = (*cells[:width], *(None,) * (width - len(cells)))
+    numbered = zip(range(start + 1, start + 1 + len(body)), body, strict=True)
+    return NormalizedRows(compress(numbered, keep)), issues
+
+
+_EMPTY_IS_NONE: dict[object, object] = {"": None}
+
+
+def _untidy(body: list[Sequence[object]], width: int, *, text: bool, spaces: bool) -> list[int]:
+    """Indexes of the rows that are of another width or may hold blank cells, in order."""
+    indexes = range(len(body))
+    found = set(compress(indexes, map(width.__ne__, map(len, body))))
+    if text:
+        found.update(compress(indexes, map(contains, body, repeat(""))))
+        if spaces:
+            found.update(compress(indexes, map(any, map(partial(map, str.isspace), body))))
+    else:
+        blank = (None,) * width
+        found.update(compress(indexes, map(blank.__eq__, body)))
+    return sorted(found)
 
 
 # -- CSV --------------------------------------------------------------------------------------
@@ -211,36 +269,74 @@ def _csv_row_at(delimiter: str) -> Callable[[str], int]:
     return row_at
 
 
-def _read_csv(file: Path, data: bytes, encoding: str) -> Read:
+def _read_csv(file: Path, encoding: str) -> Read:
+    data = _read_bytes(file)
+    if data is None:
+        return _empty_file(file)
     head = data[:65536].decode(encoding, errors="replace").removeprefix(_BOM)
     delimiter = _delimiter(head)
     text, issues = _decode(file, data, encoding, _csv_row_at(delimiter))
+    del data  # only the text is needed from here on, and a large file's bytes take room
     if text is None:
         return [], issues
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    records: list[tuple[int, Sequence[object]]] = []
     try:
-        for record in reader:
-            records.append((len(records) + 1, record))
+        # Tuples, not the reader's lists: smaller, and the garbage collector soon stops tracking
+        # them (a tuple of strings cannot be part of a cycle); with lists, its repeated passes
+        # over hundreds of thousands of rows take longer than reading them.
+        records = list(map(tuple, _csv_reader(text, delimiter)))
     except csv.Error as exc:
-        row = len(records) + 1
+        row = _records_before_error(text, delimiter) + 1
         return [], [error("bad_csv", f"the file is not valid CSV: {exc}", file=file.name, row=row)]
-    return _table(file.stem, file.name, records, decimal_comma=delimiter == ";")
+    del text
+    return _table(file.stem, file.name, records, decimal_comma=delimiter == ";", text=True)
+
+
+def _csv_reader(text: str, delimiter: str) -> Iterator[list[str]]:
+    lines = chain.from_iterable(map(partial(io.StringIO, newline=""), _chunks(text)))
+    return csv.reader(lines, delimiter=delimiter, strict=True)
+
+
+def _chunks(text: str, size: int = 1 << 20) -> Iterator[str]:
+    """The text in pieces of whole lines: a StringIO holds 4 bytes a character while it is read,
+    so one over a whole large file would hold several times its size at once."""
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start + size)
+        end = len(text) if end < 0 else end + 1
+        yield text[start:end]
+        start = end
+
+
+def _records_before_error(text: str, delimiter: str) -> int:
+    """How many records a reader returns before it fails (read again only when it did fail)."""
+    count = 0
+    try:
+        for _ in _csv_reader(text, delimiter):
+            count += 1
+    except csv.Error:
+        pass
+    return count
 
 
 def _table(
-    name: str, origin: str, records: Sequence[tuple[int, Sequence[object]]], decimal_comma: bool
+    name: str,
+    origin: str,
+    records: Sequence[Sequence[object]],
+    decimal_comma: bool,
+    *,
+    text: bool = False,
 ) -> Read:
-    """A table from records whose first non-blank one is the header."""
-    while records and all(_cell(c) is None for c in records[0][1]):
-        records = records[1:]
-    if not records:
+    """A table from records (record ``k`` is row ``k + 1``) whose first non-blank one is the header."""
+    first = 0
+    while first < len(records) and all(_cell(c) is None for c in records[first]):
+        first += 1
+    if first == len(records):
         return [], [warning("empty_file", "the file is empty", file=origin)]
-    header = _header_row(records[0][1])
-    issues = _check_header(origin, header, records[0][0])
+    header = _header_row(records[first])
+    issues = _check_header(origin, header, first + 1)
     if issues:
         return [], issues
-    rows, issues = _shape(origin, header, records[1:])
+    rows, issues = _shape(origin, header, records, first + 1, text=text)
     table = RawTable(name, origin, header, rows, decimal_comma=decimal_comma)
     return [table], issues
 
@@ -253,8 +349,12 @@ def _reject_constant(name: str) -> object:
     raise ValueError(f"{name} is not a valid JSON number")
 
 
-def _read_jsonl(file: Path, data: bytes, encoding: str) -> Read:
+def _read_jsonl(file: Path, encoding: str) -> Read:
+    data = _read_bytes(file)
+    if data is None:
+        return _empty_file(file)
     text, issues = _decode(file, data, encoding, lambda prefix: prefix.count("\n") + 1)
+    del data
     if text is None:
         return [], issues
     objects: list[tuple[int, dict[str, object]]] = []
@@ -286,7 +386,9 @@ def _read_jsonl(file: Path, data: bytes, encoding: str) -> Read:
     header_issues = _check_header(file.name, header, None)
     if header_issues:
         return [], [*issues, *header_issues]
-    rows: list[Row] = [(n, [_cell(o.get(k)) for k in header]) for n, o in objects]
+    rows: list[Row] = NormalizedRows(
+        (n, tuple([_cell(o.get(k)) for k in header])) for n, o in objects
+    )
     return [RawTable(file.stem, file.name, header, rows)], issues
 
 
@@ -316,12 +418,12 @@ def _read_xlsx(file: Path) -> Read:
             # Some writers record a wrong used range; without it every row is read.
             sheet.reset_dimensions()
             records = [
-                (number, [_xlsx_value(v) for v in values])
-                for number, values in enumerate(sheet.iter_rows(values_only=True), start=1)
+                tuple([_xlsx_value(v) for v in values])
+                for values in sheet.iter_rows(values_only=True)
             ]
             if len(sheets) == 1:
                 found, found_issues = _table(file.stem, file.name, records, decimal_comma=False)
-            elif any(v is not None for _, values in records for v in values):
+            elif any(v is not None for values in records for v in values):
                 origin = f"{file.name}[{sheet.title}]"
                 found, found_issues = _table(sheet.title, origin, records, decimal_comma=False)
             else:
