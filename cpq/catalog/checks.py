@@ -176,6 +176,7 @@ class _Checker:
         rejected_customers = self.rejected(E.CUSTOMERS)
         i_list, i_sku, i_unit = pe.index("price_list"), pe.index("sku"), pe.index("unit")
         i_cust, i_cur = pe.index("customer"), pe.index("currency")
+        i_from, i_to = pe.index("valid_from"), pe.index("valid_to")
         resolved: list[Record] = []
         for record, where in self.rows(pe):
             price_list, sku, unit = str(record[i_list]), str(record[i_sku]), record[i_unit]
@@ -213,7 +214,8 @@ class _Checker:
                     where,
                     "customer",
                 )
-            self.period(pe, record, where)
+            if record[i_to] is not None and record[i_from] is not None:
+                self.period(pe, record, where)
             resolved.append(record)
         self.p.records[pe.name] = resolved
 

@@ -9,6 +9,7 @@ blank or duplicate lines, the same header. Otherwise the caller does a full sync
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import compress
 
 MAX_SHARE = 0.25  # beyond this, reading the whole export is as cheap and simpler
 
@@ -43,8 +44,10 @@ def line_delta(old: str, new: str, max_share: float = MAX_SHARE) -> LineDelta | 
     old_set, new_set = set(old_body), set(new_body)
     if len(new_set) != len(new_body):
         return None  # a repeated line is a duplicate record: the full check reports it
-    added = [(n, line) for n, line in enumerate(new_body, start=2) if line not in old_set]
-    removed = [line for line in old_body if line not in new_set]
+    gained, lost = new_set - old_set, old_set - new_set
+    # compress/map keep the scan of 300,000 lines in C
+    added = list(compress(enumerate(new_body, start=2), map(gained.__contains__, new_body)))
+    removed = list(compress(old_body, map(lost.__contains__, old_body)))
     if len(added) + len(removed) > max_share * max(len(new_body), 1):
         return None
     return LineDelta(new_lines[0], added, removed, len(new_body))

@@ -55,12 +55,7 @@ def _text(value: object) -> str | None:
     return str(value).strip() or None
 
 
-def _too_precise(text: str, number: Decimal, scale: int) -> bool:
-    dot = text.find(".")
-    if dot < 0 and "e" not in text and "E" not in text:
-        return False
-    if "e" not in text and "E" not in text and len(text.rstrip()) - dot - 1 <= scale:
-        return False
+def _too_precise(number: Decimal, scale: int) -> bool:
     exponent = number.normalize().as_tuple().exponent
     return isinstance(exponent, int) and exponent < -scale
 
@@ -87,11 +82,15 @@ def _decimal_converter(spec: Field, decimal_comma: bool) -> Callable[[object], D
             number = Decimal(text)
         if not number.is_finite():
             raise BadValue("not_a_number", f"{value!r} is not a finite number")
-        if sign is Sign.NON_NEGATIVE and number < 0:
+        if sign is Sign.NON_NEGATIVE and number.is_signed() and number < 0:
             raise BadValue("negative", f"{number} is negative; {spec.name} cannot be below zero")
-        if sign is Sign.POSITIVE and number <= 0:
+        if sign is Sign.POSITIVE and (number.is_signed() or not number):
             raise BadValue("not_positive", f"{number} must be greater than zero")
-        if _too_precise(text, number, scale):
+        # Most cells have few decimals: only look closer when the text says there may be more.
+        dot = text.find(".")
+        if (
+            (dot >= 0 and len(text) - dot - 1 > scale) or "e" in text or "E" in text
+        ) and _too_precise(number, scale):
             raise BadValue("too_precise", f"{value} has more than {scale} digits after the point")
         return number
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -19,6 +22,12 @@ def normalise_url(url: str) -> str:
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
     return parsed.render_as_string(hide_password=False)
+
+
+# The bulk path writes through the driver; store decimals and dates in the text forms that the
+# column types (ExactDecimal, Date) read back, converted in C rather than per value in Python.
+sqlite3.register_adapter(Decimal, str)
+sqlite3.register_adapter(date, date.isoformat)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -8,16 +8,36 @@ from decimal import Decimal
 from itertools import chain
 from typing import Any
 
-from sqlalchemy import Connection, Table, func, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Integer,
+    Table,
+    Text,
+    any_,
+    bindparam,
+    func,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from cpq.catalog import entities as E
 from cpq.catalog.diff import CurrentRow, EntityChanges, deactivated, field_changes
-from cpq.catalog.entities import Kind
 from cpq.catalog.parse import Record
 from cpq.catalog.values import hash_function, key_of
 from cpq.db.models import ENTITY_TABLES, CatalogVersion
 
 _ID_CHUNK = 5000
+
+
+def one_of(conn: Connection, column: Any, values: list[Any]) -> ColumnElement[bool]:
+    """``column IN values``; on PostgreSQL one array parameter rather than thousands."""
+    if conn.dialect.name == "postgresql":
+        item_type = Integer() if values and isinstance(values[0], int) else Text()
+        return column == any_(bindparam(None, values, type_=ARRAY(item_type)))  # type: ignore[no-any-return]
+    return column.in_(values)  # type: ignore[no-any-return]
 
 
 def table_of(entity: E.Entity) -> Table:
@@ -78,7 +98,9 @@ def _rows_by_id(conn: Connection, entity: E.Entity, ids: list[int]) -> dict[int,
     found: dict[int, Record] = {}
     for start in range(0, len(ids), _ID_CHUNK):
         chunk = ids[start : start + _ID_CHUNK]
-        query = select(t.c.id, *(t.c[f] for f in entity.field_names)).where(t.c.id.in_(chunk))
+        query = select(t.c.id, *(t.c[f] for f in entity.field_names)).where(
+            one_of(conn, t.c.id, chunk)
+        )
         for row in conn.execute(query):
             found[row[0]] = tuple(row[1:])
     return found
@@ -98,23 +120,13 @@ def _bulk_insert(
             for record in records:
                 copy.write_row((*record, version, digest(record)))
         return
-    # SQLite: the driver's executemany, with decimals and dates in the text forms stored.
+    # SQLite: the driver's executemany (decimals and dates adapted by cpq.db.engine).
     marks = ", ".join("?" for _ in columns)
-    textual = [i for i, f in enumerate(entity.fields) if f.kind in (Kind.DECIMAL, Kind.DATE)]
-
-    def stored(record: Record) -> list[object]:
-        values = [*record, version, digest(record)]
-        for i in textual:
-            value = values[i]
-            if value is not None:
-                values[i] = format(value, "f") if isinstance(value, Decimal) else value.isoformat()  # type: ignore[attr-defined]
-        return values
-
+    rows = ((*record, version, digest(record)) for record in records)
     cursor = raw.cursor()  # type: ignore[union-attr]
     try:
         cursor.executemany(
-            f"INSERT INTO {entity.name} ({', '.join(columns)}) VALUES ({marks})",
-            map(stored, records),
+            f"INSERT INTO {entity.name} ({', '.join(columns)}) VALUES ({marks})", rows
         )
     finally:
         cursor.close()
@@ -125,7 +137,7 @@ def _close(conn: Connection, entity: E.Entity, version: int, ids: Iterable[int])
     id_list = list(ids)
     for start in range(0, len(id_list), _ID_CHUNK):
         chunk = id_list[start : start + _ID_CHUNK]
-        conn.execute(update(t).where(t.c.id.in_(chunk)).values(version_to=version))
+        conn.execute(update(t).where(one_of(conn, t.c.id, chunk)).values(version_to=version))
 
 
 def create_version(conn: Connection, sync_run_id: int) -> int:
@@ -176,24 +188,16 @@ def current_records(
     for start in range(0, len(wanted), _ID_CHUNK):
         chunk = wanted[start : start + _ID_CHUNK]
         query = select(t.c.id, t.c.row_hash, *(t.c[f] for f in entity.field_names)).where(
-            t.c.version_to.is_(None), t.c[field].in_(chunk)
+            t.c.version_to.is_(None), one_of(conn, t.c[field], chunk)
         )
         found.extend((row[0], row[1], tuple(row[2:])) for row in conn.execute(query))
     return found
 
 
-def unpriced_active_items(conn: Connection, skus: Iterable[str]) -> list[str]:
-    """Those of ``skus`` that are active items no current price list entry prices."""
-    items, entries = table_of(E.ITEMS), table_of(E.PRICE_LIST_ENTRIES)
-    wanted = sorted(set(skus))
-    found: list[str] = []
-    for start in range(0, len(wanted), _ID_CHUNK):
-        chunk = wanted[start : start + _ID_CHUNK]
-        active = select(items.c.sku).where(
-            items.c.version_to.is_(None), items.c.active.is_(True), items.c.sku.in_(chunk)
-        )
-        priced = select(entries.c.sku).where(
-            entries.c.version_to.is_(None), entries.c.sku.in_(chunk)
-        )
-        found.extend(sku for (sku,) in conn.execute(active.except_(priced)))
-    return found
+def active_items(conn: Connection, skus: Iterable[str]) -> list[str]:
+    """Those of ``skus`` that are active items."""
+    return [
+        str(r[0])
+        for _, _, r in current_records(conn, E.ITEMS, "sku", skus)
+        if r[E.ITEMS.index("active")]
+    ]

@@ -42,10 +42,6 @@ BY_LINES = (E.PRICE_LIST_ENTRIES.name, E.EXCHANGE_RATES.name)
 NEIGHBOURS = {E.PRICE_LIST_ENTRIES.name: "sku", E.EXCHANGE_RATES.name: "from_currency"}
 
 
-class _Undo(Exception):
-    """The applied change turned out not to be provably the full sync's: roll it back."""
-
-
 def export_texts(source: object, profile: Profile) -> dict[str, str] | None:
     """Each entity's export text, when the source is a folder of canonical UTF-8 CSV files."""
     if profile.name != "canonical" or not isinstance(source, FolderSource):
@@ -293,18 +289,27 @@ def try_resync(
             return None
         if isinstance(models, EntityChanges):
             changes.append(models)
-    try:
-        return _apply(engine, run_id, texts, deltas, changes, clock, progress)
-    except _Undo:
-        return None
+        if _leaves_unpriced(conn, changes):
+            return None
+    return _apply(engine, run_id, texts, deltas, changes, clock, progress)
 
 
-def _repriced_skus(changes: list[EntityChanges]) -> set[str]:
-    i_sku = E.PRICE_LIST_ENTRIES.index("sku")
+def _leaves_unpriced(conn: Connection, changes: list[EntityChanges]) -> bool:
+    """Whether these changes would leave an active item without any price.
+
+    The snapshot being clean, no item lacked a price before; only items whose prices went can
+    lack one now. (A full sync would warn about it, so the full sync must run.)"""
+    pe = E.PRICE_LIST_ENTRIES
     for c in changes:
-        if c.entity is E.PRICE_LIST_ENTRIES:
-            return {str(r[i_sku]) for _, r in c.changed} | {key[1] for _, key in c.vanished}
-    return set()
+        if c.entity is pe and c.vanished:
+            gone = {row_id for row_id, _ in c.vanished}
+            skus = {key[1] for _, key in c.vanished}
+            priced = {str(r[pe.index("sku")]) for r in [*c.added, *(r for _, r in c.changed)]}
+            for row_id, _, record in catalog_store.current_records(conn, pe, "sku", skus):
+                if row_id not in gone:
+                    priced.add(str(record[pe.index("sku")]))
+            return bool(catalog_store.active_items(conn, skus - priced))
+    return False
 
 
 def _summary(
@@ -361,10 +366,6 @@ def _apply(
         )
         with clock.phase("apply"):
             version, details = apply_changes(conn, run_id, real, progress)
-            # The snapshot being clean, no item lacked a price before; only those whose prices
-            # changed or went can lack one now. A full sync would warn about it: let it.
-            if catalog_store.unpriced_active_items(conn, _repriced_skus(real)):
-                raise _Undo
             for name in deltas:  # nothing refers to these entities: no other snapshot goes stale
                 raw_snapshots.save(conn, name, version, True, texts[name])
         summary = _summary(texts, changes, details)

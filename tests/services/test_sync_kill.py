@@ -81,7 +81,9 @@ def test_kill_during_apply_keeps_the_previous_version(
 
     outcome = run_sync(engine, FolderSource(folder), load_profile("canonical"), models_dir=None)
 
-    assert (outcome.status, outcome.version, outcome.interrupted_runs) == ("succeeded", 2, 1)
+    assert (outcome.status, outcome.interrupted_runs) == ("succeeded", 1)
+    assert outcome.version is not None and before[0] is not None and outcome.version > before[0]
+    # (on PostgreSQL the killed transaction used up a sequence number: versions may skip one)
     assert outcome.diff["items"]["added"] == ITEMS
     with engine.connect() as conn:
         statuses = [s for (s,) in conn.execute(select(SyncRun.status).order_by(SyncRun.id))]
