@@ -24,6 +24,7 @@ def upgrade() -> None:
         sa.Column("entity", sqlmodel.sql.sqltypes.AutoString(length=50), nullable=False),
         sa.Column("catalog_version", sa.Integer(), nullable=False),
         sa.Column("clean", sa.Boolean(), nullable=False),
+        sa.Column("digest", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column("content", sa.LargeBinary(), nullable=False),
         sa.PrimaryKeyConstraint("entity", name=op.f("pk_raw_snapshots")),
     )

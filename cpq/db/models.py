@@ -70,6 +70,7 @@ class RawSnapshot(SQLModel, table=True):
     entity: str = Field(primary_key=True, max_length=50)
     catalog_version: int
     clean: bool  # the run that wrote it reported no warnings
+    digest: str = Field(max_length=64)  # SHA-256 of the text: unchanged exports are never loaded
     content: bytes = Field(sa_type=LargeBinary)  # zlib-compressed UTF-8
 
 

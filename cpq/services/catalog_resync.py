@@ -262,17 +262,16 @@ def try_resync(
     progress: Progress,
 ) -> SyncOutcome | None:
     progress.phase("Comparing the export with the last one, line by line")
-    with clock.phase("read"):
-        with engine.connect() as conn:
-            snapshots = raw_snapshots.load(conn)
+    with clock.phase("read"), engine.connect() as conn:
+        stamps = raw_snapshots.stamps(conn)
         deltas: dict[str, LineDelta] = {}
         for name, text in texts.items():
-            snapshot = snapshots.get(name)
-            if snapshot is None or not snapshot.clean:
+            stamp = stamps.get(name)
+            if stamp is None or not stamp.clean:
                 return None
-            if snapshot.text == text:
+            if stamp.digest == raw_snapshots.digest_of(text):
                 continue
-            delta = line_delta(snapshot.text, text) if name in BY_LINES else None
+            delta = line_delta(raw_snapshots.text(conn, name), text) if name in BY_LINES else None
             if delta is None:
                 return None
             deltas[name] = delta
