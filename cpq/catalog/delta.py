@@ -2,14 +2,16 @@
 
 A re-sync in which 1% of the price rows changed should cost about 1% of a full sync. Comparing
 the export's lines as text finds the changed rows at C speed; only those are then parsed and
-checked. This works only when one line is one record: no line breaks inside quoted cells, no
-blank or duplicate lines, the same header. Otherwise the caller does a full sync.
+checked. This works only when one line is one record: no line breaks inside quoted cells, no blank
+lines, the same header. Otherwise the caller does a full sync. A line repeated in the new export
+is a duplicate record, which the caller's check of the changed rows finds.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from itertools import compress
+from operator import ne
 
 MAX_SHARE = 0.25  # beyond this, reading the whole export is as cheap and simpler
 
@@ -41,6 +43,13 @@ def line_delta(old: str, new: str, max_share: float = MAX_SHARE) -> LineDelta | 
     old_body, new_body = old_lines[1:], new_lines[1:]
     if not (_one_record_per_line(new_body, new) and _one_record_per_line(old_body, old)):
         return None
+    limit = max_share * max(len(new_body), 1)
+    if len(old_body) == len(new_body):
+        # Rows edited in place (the usual case): compare line by line, in C.
+        differs = list(map(ne, old_body, new_body))
+        if sum(differs) * 2 <= limit:
+            added = list(compress(enumerate(new_body, start=2), differs))
+            return LineDelta(new_lines[0], added, list(compress(old_body, differs)), len(new_body))
     old_set, new_set = set(old_body), set(new_body)
     if len(new_set) != len(new_body):
         return None  # a repeated line is a duplicate record: the full check reports it
@@ -48,6 +57,6 @@ def line_delta(old: str, new: str, max_share: float = MAX_SHARE) -> LineDelta | 
     # compress/map keep the scan of 300,000 lines in C
     added = list(compress(enumerate(new_body, start=2), map(gained.__contains__, new_body)))
     removed = list(compress(old_body, map(lost.__contains__, old_body)))
-    if len(added) + len(removed) > max_share * max(len(new_body), 1):
+    if len(added) + len(removed) > limit:
         return None
     return LineDelta(new_lines[0], added, removed, len(new_body))
