@@ -30,6 +30,7 @@ from cpq.catalog.values import hash_function, key_of
 from cpq.db.models import ENTITY_TABLES, CatalogVersion
 
 _ID_CHUNK = 5000
+_ANALYZE_AFTER = 10_000
 
 
 def one_of(conn: Connection, column: Any, values: list[Any]) -> ColumnElement[bool]:
@@ -176,6 +177,13 @@ def apply(conn: Connection, version: int, changes: EntityChanges) -> None:
     _close(conn, entity, version, vanished_ids)
     new_rows = chain(changes.added, (record for _, record in changes.changed), kept)
     _bulk_insert(conn, entity, version, new_rows)
+    if (
+        conn.dialect.name == "postgresql"
+        and len(changes.added) + len(changes.changed) >= _ANALYZE_AFTER
+    ):
+        # Fresh statistics now, not at autovacuum's next round: the very next queries (a
+        # re-sync, the catalog API) would otherwise be planned for an empty table.
+        conn.exec_driver_sql(f"ANALYZE {entity.name}")
 
 
 def current_records(
