@@ -17,9 +17,7 @@ from typing import Protocol
 from cpq.catalog import entities as E
 from cpq.catalog.issues import Issue, error, warning
 from cpq.catalog.parse import Parsed, Record, Where
-from cpq.catalog.values import key_function
-
-Key = tuple[str, ...]
+from cpq.catalog.values import Key, keys_of
 
 
 class CurrentCatalog(Protocol):
@@ -314,8 +312,7 @@ class _Checker:
                 check()
         for entity in E.ENTITIES:
             if self.present(entity):
-                key = key_function(entity)
-                keys = self.p.keys[entity.name] = [key(r) for r in self.p.records[entity.name]]
+                keys = self.p.keys[entity.name] = keys_of(entity, self.p.records[entity.name])
                 self.duplicates(entity, keys)
                 if entity is E.PRICE_LIST_ENTRIES:
                     self.overlaps(keys)

@@ -8,7 +8,7 @@ from typing import Any
 
 from cpq.catalog.entities import Entity
 from cpq.catalog.parse import Record
-from cpq.catalog.values import hash_function, key_function, key_of, normal
+from cpq.catalog.values import Key, hash_function, keys_of, normal, shown_key
 
 SAMPLES = 5
 
@@ -27,7 +27,7 @@ class EntityChanges:
     changed: list[tuple[int, Record]] = field(
         default_factory=list
     )  # (id of the row it replaces, record)
-    vanished: list[tuple[int, tuple[str, ...]]] = field(default_factory=list)  # (id, key)
+    vanished: list[tuple[int, Key]] = field(default_factory=list)  # (id, key)
     unchanged: int = 0
 
     @property
@@ -35,23 +35,19 @@ class EntityChanges:
         return not (self.added or self.changed or self.vanished)
 
     def sample_keys(self, records: list[Record]) -> list[str]:
-        return [
-            " / ".join(k for k in key_of(r[i] for i in self.entity.key_indexes) if k)
-            for r in records[:SAMPLES]
-        ]
+        return [shown_key(r[i] for i in self.entity.key_indexes) for r in records[:SAMPLES]]
 
 
 def diff(
     entity: Entity,
-    current: Mapping[tuple[str, ...], CurrentRow],
+    current: Mapping[Key, CurrentRow],
     records: list[Record],
-    keys: list[tuple[str, ...]] | None = None,
+    keys: list[Key] | None = None,
 ) -> EntityChanges:
     """Compare ``records`` (with their normal-form ``keys``, if already known) to current rows."""
     changes = EntityChanges(entity)
     if keys is None:
-        key = key_function(entity)
-        keys = [key(r) for r in records]
+        keys = keys_of(entity, records)
     digest = hash_function(entity)
     added, changed = changes.added, changes.changed
     for key_value, record in zip(keys, records, strict=True):
@@ -107,8 +103,6 @@ def report(changes: EntityChanges, changed_detail: Mapping[int, dict[str, Any]])
                     strict=False,
                 )
             ],
-            "deactivated": [
-                " / ".join(k for k in key if k) for _, key in changes.vanished[:SAMPLES]
-            ],
+            "deactivated": [shown_key(key) for _, key in changes.vanished[:SAMPLES]],
         },
     }

@@ -6,7 +6,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from itertools import repeat
 
+from cpq.catalog.columns import parse_columns
 from cpq.catalog.entities import BY_NAME, PRICE_LIST_KINDS, Entity, Field, Kind, Sign
 from cpq.catalog.issues import Issue, error
 from cpq.catalog.tables import CanonicalRead, CanonicalTable
@@ -41,7 +43,7 @@ class Parsed:
     # again as "unknown", which would bury the real problem under echoes.
     rejected_keys: dict[str, set[tuple[object, ...]]] = field(default_factory=dict)
     # Each record's natural key in normal form, filled in by ``checks.check``.
-    keys: dict[str, list[tuple[str, ...]]] = field(default_factory=dict)
+    keys: dict[str, list[tuple[object, ...]]] = field(default_factory=dict)
 
     def label(self, origin: str, entity: str, field_name: str) -> str:
         return self.labels.get((origin, entity), {}).get(field_name, field_name)
@@ -237,10 +239,15 @@ def _parse_table(
         template.append(None if spec.default is None else convert(spec.default))
         if spec.name in positions:
             plan.append((spec, index, positions[spec.name], convert))
-    steps = [(index, position, convert, spec.required) for spec, index, position, convert in plan]
     records = out.records.setdefault(entity.name, [])
     where = out.where.setdefault(entity.name, [])
     origin = table.origin
+    fast = parse_columns(table.rows, len(table.fields), plan, template, table.decimal_comma)
+    if fast is not None:
+        records.extend(fast[0])
+        where.extend(zip(repeat(origin), fast[1]))
+        return
+    steps = [(index, position, convert, spec.required) for spec, index, position, convert in plan]
     for row_number, cells in table.rows:
         values = template.copy()
         try:

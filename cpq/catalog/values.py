@@ -1,7 +1,6 @@
 """Normal forms of field values, so that equal values hash and compare equal across syncs.
 
 ``12.50`` and ``12.5`` are the same price; a date is its ISO form; None is distinct from ''.
-The typed normalisers below give exactly what ``normal`` gives, faster, for a sync's many rows.
 """
 
 from __future__ import annotations
@@ -10,6 +9,7 @@ import hashlib
 from collections.abc import Callable, Iterable
 from datetime import date
 from decimal import Decimal
+from operator import itemgetter
 
 from cpq.catalog.entities import Entity, Kind
 
@@ -66,21 +66,26 @@ _BY_KIND: dict[Kind, Normaliser] = {
 }
 
 
-def key_of(values: Iterable[object]) -> tuple[str, ...]:
-    return tuple("" if v is None else normal(v) for v in values)
+def shown_key(values: Iterable[object]) -> str:
+    """A natural key as people read it: ``STD-EUR / A-100 / each / 10``."""
+    return " / ".join(normal(v) for v in values if v is not None and v != "")
 
 
-def key_function(entity: Entity) -> Callable[[tuple[object, ...]], tuple[str, ...]]:
-    """The record's natural key in normal form (as ``key_of`` gives it)."""
-    steps = [(i, _BY_KIND[entity.fields[i].kind]) for i in entity.key_indexes]
-    if len(steps) == 1 and entity.fields[steps[0][0]].kind in (Kind.CODE, Kind.TEXT):
-        only = steps[0][0]
-        return lambda record: (record[only] or "",)  # type: ignore[return-value]
+Key = tuple[object, ...]
 
-    def key(record: tuple[object, ...]) -> tuple[str, ...]:
-        return tuple(["" if record[i] is None else n(record[i]) for i, n in steps])
 
-    return key
+def key_function(entity: Entity) -> Callable[[tuple[object, ...]], Key]:
+    """The record's natural key. Raw values compare as keys should: Decimal("10") equals
+    Decimal("10.000") and hashes alike; dates and codes are themselves."""
+    if len(entity.key_indexes) == 1:
+        only = entity.key_indexes[0]
+        return lambda record: (record[only],)
+    return itemgetter(*entity.key_indexes)
+
+
+def keys_of(entity: Entity, records: list[tuple[object, ...]]) -> list[Key]:
+    """``key_function`` over many records, column by column at C speed."""
+    return list(zip(*(map(itemgetter(i), records) for i in entity.key_indexes), strict=True))
 
 
 def _digest(values: list[object]) -> str:

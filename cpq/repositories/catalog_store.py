@@ -26,7 +26,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from cpq.catalog import entities as E
 from cpq.catalog.diff import CurrentRow, EntityChanges, deactivated, field_changes
 from cpq.catalog.parse import Record
-from cpq.catalog.values import hash_function, key_of
+from cpq.catalog.values import Key, hash_function
 from cpq.db.models import ENTITY_TABLES, CatalogVersion
 
 _ID_CHUNK = 5000
@@ -49,16 +49,16 @@ def head_version(conn: Connection) -> int | None:
     return conn.execute(select(func.max(CatalogVersion.__table__.c.id))).scalar()  # type: ignore[attr-defined]
 
 
-def current_rows(conn: Connection, entity: E.Entity) -> dict[tuple[str, ...], CurrentRow]:
+def current_rows(conn: Connection, entity: E.Entity) -> dict[Key, CurrentRow]:
     t = table_of(entity)
     columns = [t.c.id, t.c.row_hash, *(t.c[k] for k in entity.key)]
     if entity.deactivates:
         columns.append(t.c.active)
     n = len(entity.key)
-    rows: dict[tuple[str, ...], CurrentRow] = {}
+    rows: dict[Key, CurrentRow] = {}
     for row in conn.execute(select(*columns).where(t.c.version_to.is_(None))):
         active = bool(row[2 + n]) if entity.deactivates else True
-        rows[key_of(row[2 : 2 + n])] = CurrentRow(row[0], row[1], active)
+        rows[tuple(row[2 : 2 + n])] = CurrentRow(row[0], row[1], active)
     return rows
 
 

@@ -302,7 +302,7 @@ def _leaves_unpriced(conn: Connection, changes: list[EntityChanges]) -> bool:
     for c in changes:
         if c.entity is pe and c.vanished:
             gone = {row_id for row_id, _ in c.vanished}
-            skus = {key[1] for _, key in c.vanished}
+            skus = {str(key[1]) for _, key in c.vanished}
             priced = {str(r[pe.index("sku")]) for r in [*c.added, *(r for _, r in c.changed)]}
             for row_id, _, record in catalog_store.current_records(conn, pe, "sku", skus):
                 if row_id not in gone:

@@ -26,6 +26,7 @@ from cpq.services.sync_parts import (
     SyncOutcome,
     add_product_models,
     apply_changes,
+    collector_paused,
     keep_snapshots,
     stored_issues,
 )
@@ -82,7 +83,7 @@ def run_sync(
     """
     progress = progress or NoProgress()
     clock = Clock()
-    with sync_lock(engine):
+    with sync_lock(engine), collector_paused():
         with engine.begin() as conn:
             interrupted = sync_runs.mark_interrupted(conn)
             run_id = sync_runs.start(conn, source.description, profile.name)

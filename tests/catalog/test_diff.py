@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from cpq.catalog import entities as E
 from cpq.catalog.diff import CurrentRow, deactivated, diff, field_changes, report
-from cpq.catalog.values import key_of, row_hash
+from cpq.catalog.values import row_hash
 
 
 def unit(sku: str, factor: str) -> tuple[object, ...]:
@@ -15,9 +15,9 @@ def unit(sku: str, factor: str) -> tuple[object, ...]:
 
 def test_added_changed_unchanged_and_vanished() -> None:
     current = {
-        key_of(("A", "box")): CurrentRow(1, row_hash(unit("A", "10")), True),
-        key_of(("B", "box")): CurrentRow(2, row_hash(unit("B", "10")), True),
-        key_of(("C", "box")): CurrentRow(3, row_hash(unit("C", "10")), True),
+        ("A", "box"): CurrentRow(1, row_hash(unit("A", "10")), True),
+        ("B", "box"): CurrentRow(2, row_hash(unit("B", "10")), True),
+        ("C", "box"): CurrentRow(3, row_hash(unit("C", "10")), True),
     }
 
     changes = diff(E.ITEM_UNITS, current, [unit("A", "10.000"), unit("B", "12"), unit("D", "5")])
@@ -31,7 +31,7 @@ def test_added_changed_unchanged_and_vanished() -> None:
 
 def test_the_same_snapshot_is_empty() -> None:
     records = [unit("A", "1"), unit("B", "2")]
-    current = {key_of(r[:2]): CurrentRow(n, row_hash(r), True) for n, r in enumerate(records)}
+    current = {r[:2]: CurrentRow(n, row_hash(r), True) for n, r in enumerate(records)}
 
     assert diff(E.ITEM_UNITS, current, records).empty
 
