@@ -217,7 +217,7 @@ def main() -> None:
         {"floor": floor, "sync": sync}[args.step](args.url, Path(args.folder))
         return
 
-    console = Console()
+    console = Console(width=130)
     table = Table(
         title=f"Catalog sync: {args.items:,} items x {len(LISTS)} price lists ({args.items * len(LISTS):,} price rows)"
     )

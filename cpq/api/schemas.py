@@ -101,3 +101,6 @@ class SyncRunOut(BaseModel):
     diff: dict[str, Any]
     issues: list[dict[str, Any]]
     message: str | None
+    mode: str | None = Field(
+        description="full: the whole export was read; lines: only its changed lines"
+    )

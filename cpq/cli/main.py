@@ -92,7 +92,12 @@ def _print_outcome(outcome: SyncOutcome) -> None:
         )
     diff_table(out, outcome.diff, title="Changes")
     timings = ", ".join(f"{k} {v:.2f}s" for k, v in outcome.timings.items())
-    out.print(f"timings: {timings}")
+    read = (
+        "only the lines changed since the last sync"
+        if outcome.mode == "lines"
+        else "the whole export"
+    )
+    out.print(f"read {read}; timings: {timings}")
     if outcome.interrupted_runs:
         out.print(
             f"{outcome.interrupted_runs} earlier run(s) that had died were marked interrupted"
@@ -173,6 +178,7 @@ def sync(
             json.dumps(
                 {
                     "status": outcome.status,
+                    "mode": outcome.mode,
                     "run_id": outcome.run_id,
                     "catalog_version": outcome.version,
                     "diff": outcome.diff,

@@ -58,6 +58,8 @@ class SyncRun(SQLModel, table=True):
         default_factory=list, sa_column=Column(JSON, nullable=False)
     )
     message: str | None = Field(default=None, sa_type=Text)
+    # full: the whole export was read; lines: only the lines changed since the last sync
+    mode: str | None = Field(default=None, max_length=8)
 
 
 class RawSnapshot(SQLModel, table=True):

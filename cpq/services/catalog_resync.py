@@ -357,6 +357,7 @@ def _apply(
                 catalog_version_id=head,
                 diff=summary,
                 timings=clock.timings,
+                mode="lines",
             )
             return SyncOutcome(run_id, "unchanged", head, summary, [], clock.timings, mode="lines")
         progress.phase(
@@ -375,5 +376,6 @@ def _apply(
             catalog_version_id=version,
             diff=summary,
             timings=clock.timings,
+            mode="lines",
         )
     return SyncOutcome(run_id, "succeeded", version, summary, [], clock.timings, mode="lines")

@@ -145,6 +145,7 @@ def _apply(
     present = [e for e in E.ENTITIES if e.name in parsed.records]
     warnings = len(parsed.issues)
     common: dict[str, Any] = {
+        "mode": "full",
         "warning_count": warnings,
         "issues": stored_issues(parsed.issues, max_issues),
     }
