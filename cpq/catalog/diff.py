@@ -8,7 +8,7 @@ from typing import Any
 
 from cpq.catalog.entities import Entity
 from cpq.catalog.parse import Record
-from cpq.catalog.values import Key, hash_function, keys_of, normal, shown_key
+from cpq.catalog.values import Key, hashes_of, keys_of, normal, shown_key
 
 SAMPLES = 5
 
@@ -44,22 +44,25 @@ def diff(
     records: list[Record],
     keys: list[Key] | None = None,
 ) -> EntityChanges:
-    """Compare ``records`` (with their normal-form ``keys``, if already known) to current rows."""
+    """Compare ``records`` (with their ``keys``, if already known) to the current rows."""
     changes = EntityChanges(entity)
     if keys is None:
         keys = keys_of(entity, records)
-    digest = hash_function(entity)
-    added, changed = changes.added, changes.changed
+    matched: list[tuple[CurrentRow, Record]] = []
     for key_value, record in zip(keys, records, strict=True):
         old = current.get(key_value)
         if old is None:
-            added.append(record)
-            continue
-        if old.hash != digest(record):
-            changed.append((old.id, record))
+            changes.added.append(record)
+        else:
+            matched.append((old, record))
+    for (old, record), digest in zip(
+        matched, hashes_of(entity, [r for _, r in matched]), strict=True
+    ):
+        if old.hash != digest:
+            changes.changed.append((old.id, record))
         else:
             changes.unchanged += 1
-    if len(current) > changes.unchanged + len(changed):
+    if len(current) > len(matched):
         seen = set(keys)
         changes.vanished = [
             (old.id, k) for k, old in current.items() if old.active and k not in seen

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
-from itertools import chain
 from typing import Any
 
 from sqlalchemy import (
@@ -26,7 +25,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from cpq.catalog import entities as E
 from cpq.catalog.diff import CurrentRow, EntityChanges, deactivated, field_changes
 from cpq.catalog.parse import Record
-from cpq.catalog.values import Key, hash_function
+from cpq.catalog.values import Key, hashes_of
 from cpq.db.models import ENTITY_TABLES, CatalogVersion
 
 _ID_CHUNK = 5000
@@ -107,23 +106,22 @@ def _rows_by_id(conn: Connection, entity: E.Entity, ids: list[int]) -> dict[int,
     return found
 
 
-def _bulk_insert(
-    conn: Connection, entity: E.Entity, version: int, records: Iterable[Record]
-) -> None:
-    """Insert ``records`` as rows of ``version``, hashing each on the way (nothing is held)."""
-    digest = hash_function(entity)
+def _bulk_insert(conn: Connection, entity: E.Entity, version: int, records: list[Record]) -> None:
+    """Insert ``records`` as rows of ``version``, with their hashes."""
     columns = [*entity.field_names, "version_from", "row_hash"]
+    rows = map(
+        lambda record, digest: (*record, version, digest), records, hashes_of(entity, records)
+    )
     raw = conn.connection.driver_connection
     if conn.dialect.name == "postgresql":
         # COPY is PostgreSQL's bulk path: several times faster than batched INSERTs.
         statement = f"COPY {entity.name} ({', '.join(columns)}) FROM STDIN"
         with raw.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
-            for record in records:
-                copy.write_row((*record, version, digest(record)))
+            for row in rows:
+                copy.write_row(row)
         return
     # SQLite: the driver's executemany (decimals and dates adapted by cpq.db.engine).
     marks = ", ".join("?" for _ in columns)
-    rows = ((*record, version, digest(record)) for record in records)
     cursor = raw.cursor()  # type: ignore[union-attr]
     try:
         cursor.executemany(
@@ -175,7 +173,7 @@ def apply(conn: Connection, version: int, changes: EntityChanges) -> None:
     # End rows first: the unique index on current keys must never see two current rows.
     _close(conn, entity, version, [old_id for old_id, _ in changes.changed])
     _close(conn, entity, version, vanished_ids)
-    new_rows = chain(changes.added, (record for _, record in changes.changed), kept)
+    new_rows = [*changes.added, *(record for _, record in changes.changed), *kept]
     _bulk_insert(conn, entity, version, new_rows)
     if (
         conn.dialect.name == "postgresql"
