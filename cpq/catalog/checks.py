@@ -175,6 +175,10 @@ class _Checker:
         i_list, i_sku, i_unit = pe.index("price_list"), pe.index("sku"), pe.index("unit")
         i_cust, i_cur = pe.index("customer"), pe.index("currency")
         i_from, i_to = pe.index("valid_from"), pe.index("valid_to")
+        clean = _entries_without_problems(self.p.records[pe.name], items, lists, units, customers)
+        if clean is not None:
+            self.p.records[pe.name] = clean
+            return
         resolved: list[Record] = []
         for record, where in self.rows(pe):
             price_list, sku, unit = str(record[i_list]), str(record[i_sku]), record[i_unit]
@@ -319,6 +323,41 @@ class _Checker:
         if self.complete:
             self.unpriced(items)
         return self.issues
+
+
+def _entries_without_problems(
+    records: list[Record],
+    items: Mapping[str, tuple[str, bool]],
+    lists: Mapping[str, str],
+    units: Mapping[tuple[str, str], Decimal],
+    customers: set[str],
+) -> list[Record] | None:
+    """The prices with base units filled in, if a whole-column look finds nothing to report;
+    otherwise None, and the row-by-row check finds and places every problem."""
+    pe = E.PRICE_LIST_ENTRIES
+    if not records:
+        return records
+    columns = list(zip(*records, strict=True))
+    skus, unit_column = columns[pe.index("sku")], columns[pe.index("unit")]
+    if not set(columns[pe.index("price_list")]) <= lists.keys() or not set(skus) <= items.keys():
+        return None
+    if (
+        set(columns[pe.index("currency")]) != {None}
+        or not set(columns[pe.index("customer")]) - {None} <= customers
+    ):
+        return None
+    for sku, unit in set(zip(skus, unit_column, strict=True)):
+        if unit is not None and unit != items[sku][0] and (sku, unit) not in units:
+            return None
+    periods = zip(columns[pe.index("valid_from")], columns[pe.index("valid_to")], strict=True)
+    if any(lo is not None and hi is not None and hi < lo for lo, hi in periods):
+        return None
+    if None in unit_column:
+        columns[pe.index("unit")] = tuple(
+            items[s][0] if u is None else u for s, u in zip(skus, unit_column, strict=True)
+        )
+        return list(zip(*columns, strict=True))
+    return records
 
 
 def check(parsed: Parsed, current: CurrentCatalog, *, complete: bool = True) -> list[Issue]:
