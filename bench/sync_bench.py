@@ -4,6 +4,7 @@ Measured on SQLite and PostgreSQL, each figure in its own process (so peak memor
 step's own): the floor (the same rows bulk-inserted by the driver alone: sqlite3 executemany,
 psycopg COPY), a full sync into an empty catalog, and a re-sync with 1% of the price rows changed.
 Targets: full sync <= 2x the floor; 1% re-sync <= 10% of the full sync; peak memory <= 500 MB.
+Each figure is the median of --repeat runs (default 3); peak memory is the largest seen.
 
     python bench/sync_bench.py [--items 100000] [--pg postgresql://postgres@127.0.0.1:5432/test]
 """
@@ -15,6 +16,7 @@ import csv
 import json
 import random
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -209,6 +211,9 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=100_000)
     parser.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432/test")
     parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="runs per figure; the median is shown"
+    )
     parser.add_argument("--step")
     parser.add_argument("--url")
     parser.add_argument("--folder")
@@ -238,26 +243,30 @@ def main() -> None:
         generate(tmp / "full", args.items)
         generate(tmp / "changed", args.items, changed_share=0.01)
         for backend in args.backends.split(","):
-            console.log(f"{backend}: floor")
-            f = step("floor", fresh_database(backend, args.pg, tmp), tmp / "full")
-            url = fresh_database(backend, args.pg, tmp)
-            console.log(f"{backend}: full sync")
-            full = step("sync", url, tmp / "full")
-            console.log(f"{backend}: 1% re-sync")
-            re = step("sync", url, tmp / "changed")
-            console.log(f"{backend}: full {full['timings']}, re-sync {re['timings']} {re['diff']}")
-            ratio, share = (
-                float(full["seconds"]) / float(f["seconds"]),
-                float(re["seconds"]) / float(full["seconds"]),
+            floors, fulls, resyncs = [], [], []
+            for _ in range(args.repeat):  # medians: this machine's timings wander by 20-30%
+                console.log(f"{backend}: floor")
+                floors.append(step("floor", fresh_database(backend, args.pg, tmp), tmp / "full"))
+                url = fresh_database(backend, args.pg, tmp)
+                console.log(f"{backend}: full sync, then the 1% re-sync")
+                fulls.append(step("sync", url, tmp / "full"))
+                resyncs.append(step("sync", url, tmp / "changed"))
+            f, full, re = (
+                statistics.median(float(r["seconds"]) for r in runs)
+                for runs in (floors, fulls, resyncs)
             )  # type: ignore[arg-type]
-            peak = max(float(full["peak_mb"]), float(re["peak_mb"]))  # type: ignore[arg-type]
+            console.log(
+                f"{backend}: full {fulls[-1]['timings']}, re-sync {resyncs[-1]['timings']} {resyncs[-1]['diff']}"
+            )
+            ratio, share = full / f, re / full
+            peak = max(float(r["peak_mb"]) for r in fulls + resyncs)  # type: ignore[arg-type]
             ok = ratio <= 2 and share <= 0.10 and peak <= 500
             table.add_row(
                 backend,
-                f"{f['seconds']:.2f}",
-                f"{full['seconds']:.2f}",
+                f"{f:.2f}",
+                f"{full:.2f}",
                 f"{ratio:.2f}x",
-                f"{re['seconds']:.2f}",
+                f"{re:.2f}",
                 f"{share:.1%}",
                 f"{peak:.0f}",
                 "meets targets" if ok else "MISSES",

@@ -5,6 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from decimal import Decimal
 
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import cpq.catalog.checks as checks_module
 from cpq.catalog.checks import check
 from cpq.catalog.parse import Parsed, parse
 from cpq.catalog.tables import CanonicalRead, CanonicalTable
@@ -323,3 +328,54 @@ def test_one_file_feeding_two_entities_keeps_each_entitys_column_labels() -> Non
         ("Item.csv", 2, "Item Code", "unknown_sku"),
         ("Item.csv", 2, None, "no_price"),
     ]
+
+
+price_rows = st.lists(
+    st.fixed_dictionaries(
+        {
+            "price_list": st.sampled_from(["STD", "STD", "GONE"]),
+            "sku": st.sampled_from(["A", "B", "A", "NOPE"]),
+            "unit_price": st.sampled_from(["1", "2.50"]),
+        },
+        optional={
+            "unit": st.sampled_from(["each", "box", "pallet"]),
+            "currency": st.sampled_from(["EUR", "USD"]),
+            "customer": st.sampled_from(["C-1", "C-9"]),
+            "valid_from": st.sampled_from(["2026-01-01", "2026-06-01"]),
+            "valid_to": st.sampled_from(["2026-03-31", "2026-12-31"]),
+            "min_quantity": st.sampled_from(["0", "10"]),
+        },
+    ),
+    max_size=6,
+)
+
+
+@given(price_rows)
+def test_the_whole_column_look_and_the_row_by_row_check_agree(
+    rows: list[dict[str, object]],
+) -> None:
+    stored = Stored(items={"A": ("each", True), "B": ("each", False)}, price_lists={"STD": "EUR"})
+    stored.units = lambda: {("A", "box"): Decimal("10")}  # type: ignore[method-assign]
+    stored.customers = lambda: frozenset({"C-1"})  # type: ignore[method-assign]
+
+    def checked(fast: bool) -> tuple[list[object], list[object]]:
+        fields = tuple(dict.fromkeys(k for r in rows for k in r)) or (
+            "price_list",
+            "sku",
+            "unit_price",
+        )
+        table = CanonicalTable(
+            "price_list_entries",
+            "p.csv",
+            fields,
+            fields,
+            [(n + 2, tuple(r.get(f) for f in fields)) for n, r in enumerate(rows)],
+        )
+        parsed = parse(CanonicalRead([table]))
+        with pytest.MonkeyPatch.context() as m:
+            if not fast:
+                m.setattr(checks_module, "_entries_without_problems", lambda *args: None)
+            issues = check(parsed, stored)
+        return list(parsed.records["price_list_entries"]), issues
+
+    assert checked(True) == checked(False)
