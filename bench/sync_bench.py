@@ -224,7 +224,7 @@ def main() -> None:
 
     console = Console(width=130)
     table = Table(
-        title=f"Catalog sync: {args.items:,} items x {len(LISTS)} price lists ({args.items * len(LISTS):,} price rows)"
+        title=f"Catalog sync: {args.items:,} items x {len(LISTS)} price lists ({args.items * len(LISTS):,} price rows), median of {args.repeat} runs"
     )
     for column in (
         "engine",

@@ -93,30 +93,43 @@ def _digest(text: str) -> str:
     return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
+def _hashed(value: object) -> str:
+    """The form a value takes in a row hash: equal values alike (Decimal 12.50 as 12.5)."""
+    if isinstance(value, Decimal):
+        return str(value.normalize())
+    return normal(value)
+
+
 def row_hash(values: Iterable[object]) -> str:
-    """A 128-bit digest of a record's normal form, stored with each row to detect changes."""
-    return _digest("\x1f".join(normal(v) for v in values))
+    """A 128-bit digest of a record's values, stored with each row to detect changes."""
+    return _digest("\x1f".join(map(_hashed, values)))
 
 
 _TEXT = {None: NONE}  # .get(value, value): None becomes NONE, anything else itself, in C
 _FLAG = {True: "1", False: "0", None: NONE}
 
 
+def _column(kind: Kind, values: list[object]) -> Iterable[str]:
+    """One field of many records in hashed form; without None, in C."""
+    if kind is Kind.BOOL:
+        return map(_FLAG.__getitem__, values)  # type: ignore[arg-type]
+    if kind not in (Kind.DECIMAL, Kind.DATE):
+        return map(_TEXT.get, values, values)  # type: ignore[arg-type]
+    if None in values:
+        return map(_hashed, values)
+    if kind is Kind.DECIMAL:
+        return map(str, map(Decimal.normalize, values))  # type: ignore[arg-type]
+    return map(date.isoformat, values)  # type: ignore[arg-type]
+
+
 def hashes_of(entity: Entity, records: list[tuple[object, ...]]) -> list[str]:
-    """``row_hash`` of many records, column by column, each step a map (mostly C-level)."""
+    """``row_hash`` of many records, column by column."""
     if not records:
         return []
-    columns: list[Iterable[str]] = []
-    for i, spec in enumerate(entity.fields):
-        column = map(itemgetter(i), records)
-        if spec.kind is Kind.DECIMAL:
-            columns.append(map(_number, column))
-        elif spec.kind is Kind.DATE:
-            columns.append(map(_day, column))
-        elif spec.kind is Kind.BOOL:
-            columns.append(map(_FLAG.__getitem__, column))
-        else:
-            columns.append(map(_TEXT.get, column, map(itemgetter(i), records)))
+    columns = [
+        _column(spec.kind, list(map(itemgetter(i), records)))
+        for i, spec in enumerate(entity.fields)
+    ]
     texts = map("\x1f".join, zip(*columns, strict=True))
     digests = map(partial(hashlib.blake2b, digest_size=16), map(str.encode, texts))
     return list(map(methodcaller("hexdigest"), digests))
