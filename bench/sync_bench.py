@@ -158,7 +158,19 @@ def report(seconds: float, **extra: object) -> None:
     print(json.dumps({"seconds": seconds, "peak_mb": peak_mb, **extra}))
 
 
+def settle(url: str) -> None:
+    """Flush PostgreSQL's dirty pages first, so no step pays for the previous step's writes."""
+    if url.startswith("postgresql"):
+        from sqlalchemy import create_engine, text
+
+        from cpq.db.engine import normalise_url
+
+        with create_engine(normalise_url(url), isolation_level="AUTOCOMMIT").connect() as conn:
+            conn.execute(text("CHECKPOINT"))
+
+
 def step(kind: str, url: str, folder: Path) -> dict[str, object]:
+    settle(url)
     done = subprocess.run(
         [sys.executable, __file__, "--step", kind, "--url", url, "--folder", str(folder)],
         capture_output=True,
