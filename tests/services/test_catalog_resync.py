@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, select
 
-from cpq.catalog.entities import ENTITIES
+from cpq.catalog.entities import ENTITIES, PRICE_LIST_ENTRIES
 from cpq.db.engine import make_engine
 from cpq.db.models import ENTITY_TABLES
 from cpq.errors import InvalidInput
@@ -99,17 +99,7 @@ def lines_of(text: str) -> list[str]:
     return text.splitlines()
 
 
-FIELDS = [
-    "price_list",
-    "sku",
-    "unit",
-    "min_quantity",
-    "valid_from",
-    "valid_to",
-    "customer",
-    "unit_price",
-    "currency",
-]
+FIELDS = list(PRICE_LIST_ENTRIES.field_names)  # the column order the mutations write
 
 
 def row_line(**cells: object) -> str:
