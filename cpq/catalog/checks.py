@@ -337,7 +337,7 @@ def _entries_without_problems(
     pe = E.PRICE_LIST_ENTRIES
     if not records:
         return records
-    columns = list(zip(*records, strict=True))
+    columns = [tuple(map(itemgetter(i), records)) for i in range(len(pe.fields))]
     skus, unit_column = columns[pe.index("sku")], columns[pe.index("unit")]
     if not set(columns[pe.index("price_list")]) <= lists.keys() or not set(skus) <= items.keys():
         return None
@@ -349,9 +349,15 @@ def _entries_without_problems(
     for sku, unit in set(zip(skus, unit_column, strict=True)):
         if unit is not None and unit != items[sku][0] and (sku, unit) not in units:
             return None
-    periods = zip(columns[pe.index("valid_from")], columns[pe.index("valid_to")], strict=True)
-    if any(lo is not None and hi is not None and hi < lo for lo, hi in periods):
-        return None
+    starts, ends = columns[pe.index("valid_from")], columns[pe.index("valid_to")]
+    if set(starts) != {None} and set(ends) != {None}:
+        periods = zip(starts, ends, strict=True)
+        if any(lo is not None and hi is not None and hi < lo for lo, hi in periods):
+            return None
+    if set(unit_column) == {None}:  # the usual export: every price in the base unit
+        base_units = {sku: unit for sku, (unit, _) in items.items()}
+        columns[pe.index("unit")] = tuple(map(base_units.__getitem__, skus))
+        return list(zip(*columns, strict=True))
     if None in unit_column:
         columns[pe.index("unit")] = tuple(
             items[s][0] if u is None else u for s, u in zip(skus, unit_column, strict=True)

@@ -90,7 +90,8 @@ def parse_columns(
     cells = list(map(itemgetter(1), rows))
     if set(map(len, cells)) != {width}:
         return None
-    columns = list(zip(*cells, strict=True))
+    # one itemgetter pass per column: zip(*cells) would unpack hundreds of thousands of arguments
+    columns = {position: tuple(map(itemgetter(position), cells)) for _, _, position, _ in plan}
     converted: list[Sequence[object] | repeat[object]] = [repeat(value) for value in template]
     try:
         for spec, index, position, convert in plan:

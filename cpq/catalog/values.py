@@ -10,7 +10,8 @@ from collections.abc import Callable, Iterable
 from datetime import date
 from decimal import Decimal
 from functools import partial
-from operator import itemgetter, methodcaller
+from itertools import repeat
+from operator import is_, itemgetter, methodcaller
 
 from cpq.catalog.entities import Entity, Kind
 
@@ -115,7 +116,10 @@ def _column(kind: Kind, values: list[object]) -> Iterable[str]:
         return map(_FLAG.__getitem__, values)  # type: ignore[arg-type]
     if kind not in (Kind.DECIMAL, Kind.DATE):
         return map(_TEXT.get, values, values)  # type: ignore[arg-type]
-    if None in values:
+    # (not ``None in values``: comparing a Decimal with None asks the numbers ABCs, slowly)
+    if any(map(is_, values, repeat(None))):
+        if set(values) == {None}:  # an optional column nobody filled
+            return repeat(NONE, len(values))
         return map(_hashed, values)
     if kind is Kind.DECIMAL:
         return map(str, map(Decimal.normalize, values))  # type: ignore[arg-type]
