@@ -346,7 +346,8 @@ def _entries_without_problems(
         or not set(columns[pe.index("customer")]) - {None} <= customers
     ):
         return None
-    for sku, unit in set(zip(skus, unit_column, strict=True)):
+    all_base = set(unit_column) == {None}  # the usual export: every price in the base unit
+    for sku, unit in () if all_base else set(zip(skus, unit_column, strict=True)):
         if unit is not None and unit != items[sku][0] and (sku, unit) not in units:
             return None
     starts, ends = columns[pe.index("valid_from")], columns[pe.index("valid_to")]
@@ -354,7 +355,7 @@ def _entries_without_problems(
         periods = zip(starts, ends, strict=True)
         if any(lo is not None and hi is not None and hi < lo for lo, hi in periods):
             return None
-    if set(unit_column) == {None}:  # the usual export: every price in the base unit
+    if all_base:
         base_units = {sku: unit for sku, (unit, _) in items.items()}
         columns[pe.index("unit")] = tuple(map(base_units.__getitem__, skus))
         return list(zip(*columns, strict=True))
