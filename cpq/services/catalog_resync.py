@@ -261,14 +261,14 @@ def try_resync(
     clock: Clock,
     progress: Progress,
 ) -> SyncOutcome | None:
-    progress.phase("Comparing the export with the last one, line by line")
     with clock.phase("read"), engine.connect() as conn:
         stamps = raw_snapshots.stamps(conn)
+        if any(name not in stamps or not stamps[name].clean for name in texts):
+            return None
+        progress.phase("Comparing the export with the last one, line by line")
         deltas: dict[str, LineDelta] = {}
         for name, text in texts.items():
-            stamp = stamps.get(name)
-            if stamp is None or not stamp.clean:
-                return None
+            stamp = stamps[name]
             if stamp.digest == raw_snapshots.digest_of(text):
                 continue
             delta = line_delta(raw_snapshots.text(conn, name), text) if name in BY_LINES else None
