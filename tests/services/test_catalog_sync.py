@@ -264,3 +264,43 @@ def test_a_second_sync_while_one_runs_is_refused(engine: Engine, tmp_path: Path)
         sync(engine, folder)
 
     assert sync(engine, folder).status == "succeeded"
+
+
+def test_awkward_text_and_numbers_round_trip_exactly(engine: Engine, tmp_path: Path) -> None:
+    export = small_export()
+    awkward = [
+        "tab\there",
+        "line\nbreak",
+        "back\\slash",
+        "\\N",
+        "a\r\nb",
+        "Grüße, 東京 — ✓",
+        '"quoted"',
+    ]
+    for item, name in zip(export["items"], awkward, strict=False):
+        item["name"] = name
+        item["description"] = name + " (description)"
+    export["items"][0]["unit_cost"] = "1E+2"
+    export["items"].append(
+        {
+            "sku": "Z-9",
+            "name": awkward[3],
+            "base_unit": "each",
+            "unit_cost": "0.000001",
+            "cost_currency": "EUR",
+        }
+    )
+    export["price_list_entries"].append(
+        {"price_list": "STD-EUR", "sku": "Z-9", "unit_price": "12.50", "valid_from": "2026-02-28"}
+    )
+
+    sync(engine, write_export(tmp_path / "x", export))
+
+    stored = current_items(engine)
+    for item in export["items"]:
+        assert stored[str(item["sku"])]["name"] == item["name"]
+    assert stored["S-100"]["description"] == "tab\there (description)"
+    with engine.connect() as conn:
+        (price,) = catalog_read.prices(conn, 1, "Z-9")
+    assert (str(price["unit_price"]), price["valid_from"].isoformat()) == ("12.50", "2026-02-28")
+    assert sync(engine, tmp_path / "x").status == "unchanged"
