@@ -100,7 +100,12 @@ def run_sync(
             errors = [i for i in parsed.issues if i.is_error]
             if errors:
                 _fail(engine, run_id, parsed, clock, max_issues)
-            outcome = _apply(engine, run_id, parsed, clock, progress, max_issues, texts or {})
+            # Keep the export texts only if the files did not move while they were read (an
+            # export landing mid-sync): a snapshot must be exactly what the rows came from.
+            same = texts is not None and catalog_resync.export_texts(source, profile) == texts
+            outcome = _apply(
+                engine, run_id, parsed, clock, progress, max_issues, texts if same else {}
+            )
             outcome.interrupted_runs = interrupted
             return outcome
         except InvalidInput:
