@@ -18,7 +18,7 @@ from cpq.api.schemas import (
     ProductModelOut,
     ProductSummary,
 )
-from cpq.errors import NotFound, ReadOnlyResource
+from cpq.errors import InvalidInput, NotFound, ReadOnlyResource
 from cpq.repositories import catalog_read
 
 router = APIRouter(prefix="/v1", tags=["catalog"])
@@ -32,6 +32,11 @@ VersionQ = Annotated[
 
 def _version(conn: ReadConn, cursor: dict[str, Any] | None, requested: int | None) -> int | None:
     if cursor is not None:
+        head = catalog_read.resolve_version(conn, None)
+        if head is None or cursor["v"] > head:
+            raise InvalidInput(
+                "cursor is not one this API issued; start again without it", field="cursor"
+            )
         return int(cursor["v"])
     version = catalog_read.resolve_version(conn, requested)
     if requested is not None and version is None:
@@ -85,14 +90,9 @@ def get_product(conn: ReadConn, sku: str, catalog_version: VersionQ = None) -> d
     item = catalog_read.product(conn, version, sku) if version else None
     if item is None or version is None:
         raise NotFound(f"no product with SKU {sku!r}")
-    currencies = {
-        p["code"]: p["currency"]
-        for p in catalog_read.price_lists(conn, version, after=None, limit=10_000)
-    }
-    prices = [
-        {**p, "currency": currencies.get(p["price_list"], p["currency"])}
-        for p in catalog_read.prices(conn, version, sku)
-    ]
+    entries = catalog_read.prices(conn, version, sku)
+    currencies = catalog_read.currencies(conn, version, {p["price_list"] for p in entries})
+    prices = [{**p, "currency": currencies.get(p["price_list"], p["currency"])} for p in entries]
     return {
         **item,
         "catalog_version": version,
@@ -112,6 +112,24 @@ def list_price_lists(conn: ReadConn, limit: Limit = 100, cursor: Cursor = None) 
         conn, version, after=state["after"] if state else None, limit=limit + 1
     )
     return _page(rows, limit, version, "code")
+
+
+@router.get("/price-lists/{code}", response_model=PriceListOut, responses=responses(404))
+def get_price_list(conn: ReadConn, code: str) -> dict[str, Any]:
+    version = _version(conn, None, None)
+    found = catalog_read.price_list(conn, version, code) if version else None
+    if found is None:
+        raise NotFound(f"no price list {code!r}")
+    return found
+
+
+@router.get("/customers/{external_id}", response_model=CustomerOut, responses=responses(404))
+def get_customer(conn: ReadConn, external_id: str) -> dict[str, Any]:
+    version = _version(conn, None, None)
+    found = catalog_read.customer(conn, version, external_id) if version else None
+    if found is None:
+        raise NotFound(f"no customer {external_id!r}")
+    return found
 
 
 @router.get("/customers", response_model=Page[CustomerOut], responses=responses(422))

@@ -64,9 +64,9 @@ def diff(
             changes.unchanged += 1
     if len(current) > len(matched):
         seen = set(keys)
-        changes.vanished = [
-            (old.id, k) for k, old in current.items() if old.active and k not in seen
-        ]
+        # by row id: the same order whichever way the current rows were read
+        vanished = [(old.id, k) for k, old in current.items() if old.active and k not in seen]
+        changes.vanished = sorted(vanished, key=lambda pair: pair[0])
     return changes
 
 

@@ -21,6 +21,10 @@ class Kind(StrEnum):
     PRICE_LIST_KIND = "price_list_kind"
 
 
+CODE_LENGTH = 200
+UNIT_LENGTH = 50
+
+
 class Sign(StrEnum):
     ANY = "any"
     NON_NEGATIVE = "non_negative"
@@ -35,6 +39,12 @@ class Field:
     sign: Sign = Sign.ANY
     scale: int = 6  # most digits after the decimal point a DECIMAL may carry
     default: object = None
+    max_length: int | None = None  # characters; codes default to CODE_LENGTH
+
+    @property
+    def limit(self) -> int | None:
+        """Most characters a text value may have (the column's size)."""
+        return self.max_length or (CODE_LENGTH if self.kind is Kind.CODE else None)
 
 
 @dataclass(frozen=True)
@@ -81,9 +91,9 @@ ITEMS = Entity(
         Field("sku", Kind.CODE, required=True),
         Field("name", Kind.TEXT, required=True),
         Field("description", Kind.TEXT),
-        Field("base_unit", Kind.CODE, required=True),
+        Field("base_unit", Kind.CODE, required=True, max_length=UNIT_LENGTH),
         Field("product_group", Kind.CODE),
-        Field("brand", Kind.TEXT),
+        Field("brand", Kind.TEXT, max_length=CODE_LENGTH),
         Field("unit_cost", Kind.DECIMAL, sign=Sign.NON_NEGATIVE),
         Field("cost_currency", Kind.CURRENCY),
         Field("active", Kind.BOOL, default=True),
@@ -96,7 +106,7 @@ ITEM_UNITS = Entity(
     "item_units",
     (
         Field("sku", Kind.CODE, required=True),
-        Field("unit", Kind.CODE, required=True),
+        Field("unit", Kind.CODE, required=True, max_length=UNIT_LENGTH),
         Field("factor", Kind.DECIMAL, required=True, sign=Sign.POSITIVE),
     ),
     key=("sku", "unit"),
@@ -123,7 +133,7 @@ PRICE_LIST_ENTRIES = Entity(
     (
         Field("price_list", Kind.CODE, required=True),
         Field("sku", Kind.CODE, required=True),
-        Field("unit", Kind.CODE),  # empty: the item's base unit
+        Field("unit", Kind.CODE, max_length=UNIT_LENGTH),  # empty: the item's base unit
         Field("min_quantity", Kind.DECIMAL, sign=Sign.NON_NEGATIVE, default="0"),
         Field("valid_from", Kind.DATE),
         Field("valid_to", Kind.DATE),
@@ -140,8 +150,8 @@ CUSTOMERS = Entity(
     (
         Field("external_id", Kind.CODE, required=True),
         Field("name", Kind.TEXT, required=True),
-        Field("segment", Kind.TEXT),
-        Field("territory", Kind.TEXT),
+        Field("segment", Kind.TEXT, max_length=CODE_LENGTH),
+        Field("territory", Kind.TEXT, max_length=CODE_LENGTH),
         Field("default_currency", Kind.CURRENCY),
         Field("contract_price_list", Kind.CODE),
         Field("active", Kind.BOOL, default=True),

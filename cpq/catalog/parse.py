@@ -57,6 +57,21 @@ def _text(value: object) -> str | None:
     return str(value).strip() or None
 
 
+def _text_converter(limit: int | None) -> Callable[[object], str | None]:
+    def convert(value: object) -> str | None:
+        text = _text(value)
+        if text is not None:
+            if "\x00" in text:
+                raise BadValue(
+                    "bad_character", "contains a NUL character, which no database stores"
+                )
+            if limit is not None and len(text) > limit:
+                raise BadValue("too_long", f"{len(text)} characters; at most {limit} fit")
+        return text
+
+    return convert
+
+
 def _too_precise(number: Decimal, scale: int) -> bool:
     exponent = number.normalize().as_tuple().exponent
     return isinstance(exponent, int) and exponent < -scale
@@ -151,7 +166,7 @@ def _price_list_kind(value: object) -> str | None:
 def converter(spec: Field, decimal_comma: bool) -> Callable[[object], object]:
     match spec.kind:
         case Kind.TEXT | Kind.CODE:
-            return _text
+            return _text_converter(spec.limit)
         case Kind.DECIMAL:
             return _decimal_converter(spec, decimal_comma)
         case Kind.DATE:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Select, Table, and_, or_, select
@@ -108,9 +109,22 @@ def units(conn: Connection, version: int, sku: str) -> list[dict[str, Any]]:
 
 
 def prices(conn: Connection, version: int, sku: str) -> list[dict[str, Any]]:
+    """A SKU's prices by list, unit, customer, then price break and validity.
+
+    Sorted here rather than in SQL: SQLite stores decimals as text, where "10" sorts before "5".
+    """
     t = table_of(E.PRICE_LIST_ENTRIES)
-    order = ["price_list", "unit", "customer", "min_quantity", "valid_from"]
-    return _rows(conn, E.PRICE_LIST_ENTRIES, version, t.c.sku == sku, order=order)
+    rows = _rows(conn, E.PRICE_LIST_ENTRIES, version, t.c.sku == sku, order=["price_list"])
+    return sorted(
+        rows,
+        key=lambda p: (
+            p["price_list"],
+            p["unit"],
+            p["customer"] or "",
+            p["min_quantity"],
+            p["valid_from"] or date.min,
+        ),
+    )
 
 
 def group_path(conn: Connection, version: int, code: str | None) -> list[dict[str, Any]]:
@@ -154,6 +168,27 @@ def customers(
         .limit(limit)
     )
     return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def price_list(conn: Connection, version: int, code: str) -> dict[str, Any] | None:
+    t = table_of(E.PRICE_LISTS)
+    found = _rows(conn, E.PRICE_LISTS, version, t.c.code == code, order=["code"])
+    return found[0] if found else None
+
+
+def customer(conn: Connection, version: int, external_id: str) -> dict[str, Any] | None:
+    t = table_of(E.CUSTOMERS)
+    found = _rows(conn, E.CUSTOMERS, version, t.c.external_id == external_id, order=["external_id"])
+    return found[0] if found else None
+
+
+def currencies(conn: Connection, version: int, codes: set[str]) -> dict[str, str]:
+    """Price list code -> currency, for the given lists."""
+    if not codes:
+        return {}
+    t = table_of(E.PRICE_LISTS)
+    query = select(t.c.code, t.c.currency).where(as_of(t, version), t.c.code.in_(sorted(codes)))
+    return {code: currency for code, currency in conn.execute(query)}
 
 
 def product_models(conn: Connection, version: int, code: str | None = None) -> list[dict[str, Any]]:

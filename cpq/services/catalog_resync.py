@@ -241,7 +241,7 @@ def _changes(conn: Connection, entity: E.Entity, delta: LineDelta) -> EntityChan
 
 
 def _model_changes(conn: Connection, models_dir: Path | None) -> EntityChanges | bool | None:
-    """The product models' changes (None: none to make); False when they have any issue."""
+    """The product models' changes (None: no models folder); False when they have any issue."""
     parsed = Parsed()
     add_product_models(parsed, models_dir, lambda: _ItemsOnDemand(conn))
     if parsed.issues:
@@ -249,8 +249,7 @@ def _model_changes(conn: Connection, models_dir: Path | None) -> EntityChanges |
     records = parsed.records.get(E.PRODUCT_MODELS.name)
     if records is None:
         return None
-    changes = diff(E.PRODUCT_MODELS, catalog_store.current_rows(conn, E.PRODUCT_MODELS), records)
-    return None if changes.empty else changes
+    return diff(E.PRODUCT_MODELS, catalog_store.current_rows(conn, E.PRODUCT_MODELS), records)
 
 
 def try_resync(
@@ -328,7 +327,7 @@ def _summary(
                 "changed": 0,
                 "deactivated": 0,
                 "unchanged": rows,
-                "samples": {},
+                "samples": {"added": [], "changed": [], "deactivated": []},
             }
     return summary
 

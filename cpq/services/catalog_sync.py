@@ -102,10 +102,8 @@ def run_sync(
                 _fail(engine, run_id, parsed, clock, max_issues)
             # Keep the export texts only if the files did not move while they were read (an
             # export landing mid-sync): a snapshot must be exactly what the rows came from.
-            same = texts is not None and catalog_resync.export_texts(source, profile) == texts
-            outcome = _apply(
-                engine, run_id, parsed, clock, progress, max_issues, texts if same else {}
-            )
+            kept = texts if texts and catalog_resync.export_texts(source, profile) == texts else {}
+            outcome = _apply(engine, run_id, parsed, clock, progress, max_issues, kept)
             outcome.interrupted_runs = interrupted
             return outcome
         except InvalidInput:

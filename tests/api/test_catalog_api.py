@@ -9,6 +9,7 @@ import pytest
 from exports import small_export, write_export
 from fastapi.testclient import TestClient
 
+from cpq.api import pagination
 from cpq.api.app import create_app
 from cpq.db.engine import make_engine
 from cpq.services.catalog_sync import run_sync
@@ -92,10 +93,56 @@ def test_cursor_pagination_walks_every_product_once(synced: TestClient) -> None:
     assert seen == ["C-10", "S-100", "S-200"]
 
 
-def test_a_forged_cursor_is_a_problem_not_a_crash(synced: TestClient) -> None:
-    response = synced.get("/v1/products", params={"cursor": "not-a-cursor"})
+@pytest.mark.parametrize(
+    "state",
+    [
+        None,
+        {"v": None, "after": "A"},
+        {"v": "x", "after": "A"},
+        {"v": 1, "after": [1]},
+        {"a": 1},
+        {"v": 99, "after": "A"},
+        {"v": True, "after": "A"},
+    ],
+)
+def test_a_forged_cursor_is_a_problem_not_a_crash(
+    synced: TestClient, state: dict[str, object] | None
+) -> None:
+    cursor = "not-a-cursor" if state is None else pagination.encode(**state)
+
+    response = synced.get("/v1/products", params={"cursor": cursor})
+
     assert response.status_code == 422
     assert response.json()["code"] == "invalid_input"
+
+
+def test_price_list_and_customer_detail(synced: TestClient) -> None:
+    assert synced.get("/v1/price-lists/STD-USD").json()["currency"] == "USD"
+    assert synced.get("/v1/customers/CUST-1").json()["name"] == "Globex"
+    assert synced.get("/v1/price-lists/NOPE").status_code == 404
+    assert synced.get("/v1/customers/NOPE").status_code == 404
+
+
+def test_price_breaks_are_in_numeric_order_on_every_engine(
+    client: TestClient, db_url: str, tmp_path: Path
+) -> None:
+    export = small_export()
+    export["price_list_entries"] += [
+        {"price_list": "STD-EUR", "sku": "S-200", "unit_price": p, "min_quantity": q}
+        for q, p in (("5", "95"), ("100", "80"), ("10", "90"))
+    ]
+    engine = make_engine(db_url)
+    run_sync(
+        engine,
+        FolderSource(write_export(tmp_path / "x", export)),
+        load_profile("canonical"),
+        models_dir=None,
+    )
+    engine.dispose()
+
+    prices = client.get("/v1/products/S-200").json()["prices"]
+
+    assert [p["min_quantity"] for p in prices] == ["0", "5", "10", "100"]
 
 
 def test_product_detail_has_prices_per_list_units_and_group_path(synced: TestClient) -> None:
@@ -142,6 +189,7 @@ def test_writes_to_the_catalog_answer_405_naming_the_back_office(
     assert response.status_code == 405
     assert response.headers["content-type"] == "application/problem+json"
     assert "back office" in response.json()["detail"]
+    assert response.headers["allow"] == "GET, HEAD"
     assert synced.get("/v1/products/S-100").json()["name"] == "Temperature sensor"
 
 

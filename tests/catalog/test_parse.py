@@ -166,3 +166,29 @@ def test_booleans_and_exact_numbers_from_json_and_xlsx_sources() -> None:
     assert [r[-1] for r in parsed.records["items"]] == [False, True]
     assert parsed.records["items"][0][6] == Decimal("1.10")
     assert [(i.row, i.code) for i in parsed.issues] == [(4, "bad_boolean")]
+
+
+def test_text_longer_than_its_column_or_with_a_nul_is_refused() -> None:
+    fields = ("sku", "name", "base_unit", "brand")
+    read = CanonicalRead(
+        [
+            table(
+                "items",
+                fields,
+                ("S" * 201, "ok", "each", None),
+                ("B", "n\x00ul", "each", None),
+                ("C", "c", "u" * 51, "b" * 201),
+                ("D", "d" * 5000, "each", None),
+            )
+        ]
+    )
+
+    parsed = parse(read)
+
+    assert [(i.row, i.column, i.code) for i in parsed.issues] == [
+        (2, "Sku", "too_long"),
+        (3, "Name", "bad_character"),
+        (4, "Base_Unit", "too_long"),
+        (4, "Brand", "too_long"),
+    ]
+    assert [r[0] for r in parsed.records["items"]] == ["D"]  # a long name is fine: names are text

@@ -70,12 +70,7 @@ def sync(engine: Engine, folder: Path, by_lines: bool) -> tuple[str, object]:
         return "failed", sorted(
             (i.code, i.file, i.row, i.column) for i in failure.extensions["issues"]
         )
-    counts = {
-        e: (d["added"], d["changed"], d["deactivated"])
-        for e, d in outcome.diff.items()
-        if d["added"] or d["changed"] or d["deactivated"]
-    }
-    return outcome.status, (counts, sorted(i.code for i in outcome.issues), outcome.version)
+    return outcome.status, (outcome.diff, sorted(i.code for i in outcome.issues), outcome.version)
 
 
 def stored(engine: Engine) -> dict[str, set[tuple[object, ...]]]:
@@ -253,7 +248,7 @@ def test_a_repriced_line_is_read_alone(engine: Engine, tmp_path: Path) -> None:
         "changed": 0,
         "deactivated": 0,
         "unchanged": 33,
-        "samples": {},
+        "samples": {"added": [], "changed": [], "deactivated": []},
     }
 
 
