@@ -48,7 +48,8 @@ def _column(
     if None not in column and _only_text(column):
         if spec.kind in (Kind.TEXT, Kind.CODE):
             stripped = list(map(str.strip, column))  # type: ignore[arg-type]
-            if "" in stripped or "\x00" in "".join(stripped):
+            blob = "".join(stripped)
+            if "" in stripped or "\x00" in blob or "\x1f" in blob:
                 raise _Unsure
             if spec.limit is not None and max(map(len, stripped)) > spec.limit:
                 raise _Unsure

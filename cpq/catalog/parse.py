@@ -20,6 +20,7 @@ Where = tuple[str, int]  # (origin, row)
 _TRUE = frozenset({"true", "1", "yes", "y", "t"})
 _FALSE = frozenset({"false", "0", "no", "n", "f"})
 _CURRENCIES = iso_currencies()
+_DIGITS = 28  # Decimal's default precision: more digits would be rounded in comparisons
 
 
 class BadValue(ValueError):
@@ -61,9 +62,9 @@ def _text_converter(limit: int | None) -> Callable[[object], str | None]:
     def convert(value: object) -> str | None:
         text = _text(value)
         if text is not None:
-            if "\x00" in text:
+            if "\x00" in text or "\x1f" in text:
                 raise BadValue(
-                    "bad_character", "contains a NUL character, which no database stores"
+                    "bad_character", "contains a NUL or unit-separator control character"
                 )
             if limit is not None and len(text) > limit:
                 raise BadValue("too_long", f"{len(text)} characters; at most {limit} fit")
@@ -103,6 +104,8 @@ def _decimal_converter(spec: Field, decimal_comma: bool) -> Callable[[object], D
             raise BadValue("negative", f"{number} is negative; {spec.name} cannot be below zero")
         if sign is Sign.POSITIVE and (number.is_signed() or not number):
             raise BadValue("not_positive", f"{number} must be greater than zero")
+        if len(text) > _DIGITS and len(number.as_tuple().digits) > _DIGITS:
+            raise BadValue("too_precise", f"{value} has more than {_DIGITS} significant digits")
         # Most cells have few decimals: only look closer when the text says there may be more.
         dot = text.find(".")
         if (

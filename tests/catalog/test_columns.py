@@ -14,7 +14,7 @@ FIELDS = ("price_list", "sku", "unit", "min_quantity", "valid_from", "unit_price
 
 cells = {
     "price_list": st.sampled_from(["STD", " STD ", "", None, "PL-2"]),
-    "sku": st.sampled_from(["A", "B ", "  ", None, "C-1", "L" * 201, "N\x00UL"]),
+    "sku": st.sampled_from(["A", "B ", "  ", None, "C-1", "L" * 201, "N\x00UL", "U\x1fS"]),
     "unit": st.sampled_from([None, "box", " each", "u" * 51]),
     "min_quantity": st.sampled_from(
         [None, "0", "10", "-0", "-1", "1.5", "1e2", "x", "0.0000001", "1.000000000", " 2 "]

@@ -137,6 +137,16 @@ def test_rate_must_be_positive() -> None:
     ]
 
 
+def test_more_significant_digits_than_decimals_keep_is_refused() -> None:
+    rows = (
+        ("A", "box", "1.0000000000000000000000000001"),
+        ("B", "box", "12345678901234567890123456789"),
+    )
+    read = CanonicalRead([table("item_units", ("sku", "unit", "factor"), *rows)])
+
+    assert [(i.row, i.code) for i in parse(read).issues] == [(2, "too_precise"), (3, "too_precise")]
+
+
 def test_a_missing_required_column_is_one_error_for_the_file() -> None:
     read = CanonicalRead([table("items", ("sku", "name"), ("A", "a"), ("B", "b"))])
 
@@ -177,6 +187,7 @@ def test_text_longer_than_its_column_or_with_a_nul_is_refused() -> None:
                 fields,
                 ("S" * 201, "ok", "each", None),
                 ("B", "n\x00ul", "each", None),
+                ("U", "u\x1fs", "each", None),
                 ("C", "c", "u" * 51, "b" * 201),
                 ("D", "d" * 5000, "each", None),
             )
@@ -188,7 +199,8 @@ def test_text_longer_than_its_column_or_with_a_nul_is_refused() -> None:
     assert [(i.row, i.column, i.code) for i in parsed.issues] == [
         (2, "Sku", "too_long"),
         (3, "Name", "bad_character"),
-        (4, "Base_Unit", "too_long"),
-        (4, "Brand", "too_long"),
+        (4, "Name", "bad_character"),
+        (5, "Base_Unit", "too_long"),
+        (5, "Brand", "too_long"),
     ]
     assert [r[0] for r in parsed.records["items"]] == ["D"]  # a long name is fine: names are text
