@@ -31,8 +31,13 @@ class EntityChanges:
     unchanged: int = 0
 
     @property
+    def size(self) -> int:
+        """Rows this change writes or ends."""
+        return len(self.added) + len(self.changed) + len(self.vanished)
+
+    @property
     def empty(self) -> bool:
-        return not (self.added or self.changed or self.vanished)
+        return self.size == 0
 
     def sample_keys(self, records: list[Record]) -> list[str]:
         return [shown_key(r[i] for i in self.entity.key_indexes) for r in records[:SAMPLES]]

@@ -361,7 +361,7 @@ def _apply(
             return SyncOutcome(run_id, "unchanged", head, summary, [], clock.timings, mode="lines")
         progress.phase(
             "Applying changes",
-            total=sum(len(c.added) + len(c.changed) + len(c.vanished) for c in real),
+            total=sum(c.size for c in real),
         )
         with clock.phase("apply"):
             version, details = apply_changes(conn, run_id, real, progress)

@@ -180,7 +180,7 @@ def _apply(
             return SyncOutcome(run_id, "unchanged", head, summary, parsed.issues, clock.timings)
         progress.phase(
             "Applying changes",
-            total=sum(len(c.added) + len(c.changed) + len(c.vanished) for c in changes),
+            total=sum(c.size for c in changes),
         )
         with clock.phase("apply"):
             version, summary = apply_changes(conn, run_id, changes, progress)

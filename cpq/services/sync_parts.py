@@ -128,5 +128,5 @@ def apply_changes(
     for c in changes:
         summary[c.entity.name] = report(c, catalog_store.changed_fields(conn, c, SAMPLES))
         catalog_store.apply(conn, version, c)
-        progress.advance(len(c.added) + len(c.changed) + len(c.vanished))
+        progress.advance(c.size)
     return version, summary
