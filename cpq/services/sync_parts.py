@@ -7,18 +7,21 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Protocol
 
 from sqlalchemy import Connection
 
 from cpq.catalog import entities as E
+from cpq.catalog.checks import CurrentCatalog, check
 from cpq.catalog.diff import EntityChanges, report
 from cpq.catalog.issues import Issue, has_errors
-from cpq.catalog.parse import Parsed
+from cpq.catalog.parse import Parsed, parse
 from cpq.catalog.product_models import check_models, to_records
 from cpq.catalog.tables import SourceRead
 from cpq.repositories import catalog_store, raw_snapshots
+from cpq.sync.mapping import Profile
 from cpq.sync.product_models import load_product_models
 
 SAMPLES = 5
@@ -80,6 +83,36 @@ def collector_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+
+
+class NoCatalog:
+    """No stored catalog: an export checked against it must be complete and consistent alone."""
+
+    def group_parents(self) -> Mapping[str, str | None]:
+        return {}
+
+    def items(self) -> Mapping[str, tuple[str, bool]]:
+        return {}
+
+    def units(self) -> Mapping[tuple[str, str], Decimal]:
+        return {}
+
+    def price_lists(self) -> Mapping[str, str]:
+        return {}
+
+    def customers(self) -> frozenset[str]:
+        return frozenset()
+
+    def priced_skus(self) -> frozenset[str]:
+        return frozenset()
+
+
+def read_export(source: Source, profile: Profile, current: CurrentCatalog) -> Parsed:
+    """Read, map, parse and check an export as a sync validates it (product models aside);
+    every problem is in the result's ``issues``."""
+    parsed = parse(profile.apply(source.read()))
+    parsed.issues.extend(check(parsed, current))
+    return parsed
 
 
 def stored_issues(issues: list[Issue], limit: int) -> list[dict[str, Any]]:
