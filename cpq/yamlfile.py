@@ -1,6 +1,6 @@
 """Authored YAML files (product models, pricing rules): load with line numbers, validate.
 
-A file is loaded into plain Python data (dicts, lists, str, int, float, bool, None, dates) plus a
+A file is loaded into plain Python data (dicts, lists, str, int, Decimal, bool, None, dates) plus a
 map from each key path to the line it is written on. Validation against a pydantic model reports
 every error as an ``Issue`` located by file, line (``row``) and key path (``column``).
 """
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -16,6 +17,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.scalarbool import ScalarBoolean
 
@@ -43,9 +45,32 @@ class YamlDocument:
         return self.lines.get(path)
 
 
+def _exact_float(constructor: Any, node: Any) -> Any:
+    """YAML floats as exact Decimals ("5.90" stays 5.90, never 5.9000000000000004)."""
+    text = str(node.value).replace("_", "")
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        return constructor.construct_yaml_float(node)  # .inf, .nan
+    return value if value.is_finite() else constructor.construct_yaml_float(node)
+
+
+class _ExactConstructor(RoundTripConstructor):
+    pass
+
+
+_ExactConstructor.add_constructor("tag:yaml.org,2002:float", _exact_float)
+
+
+def _reader() -> YAML:
+    yaml = YAML(typ="rt")
+    yaml.Constructor = _ExactConstructor
+    return yaml
+
+
 def parse_yaml(text: str, file: str) -> tuple[YamlDocument | None, list[Issue]]:
     try:
-        loaded = YAML(typ="rt").load(text)
+        loaded = _reader().load(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         row = mark.line + 1 if mark is not None else None

@@ -1,0 +1,208 @@
+"""Finding a line's list price: which list, which entry, in which unit and currency.
+
+Lists are tried in order: the context's override, the customer's contract list, the list of the
+customer's segment (partner lists too), then the standard lists in the quote currency; only when
+none has a price does a standard list in another currency count, converted at the synced rate of
+the pricing date (docs/pricing.md, "Price list resolution"). A derived list takes its base list's
+price and adjusts it by a percentage, compounding along a chain.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from datetime import date
+from decimal import Decimal
+
+from cpq.pricing.rules.model import RuleSet
+from cpq.pricing.snapshot import PriceEntry, PricingCatalog
+from cpq.pricing.waterfall import Conversion, PriceSource
+
+ONE = Decimal(1)
+HUNDRED = Decimal(100)
+
+
+@dataclass(frozen=True, slots=True)
+class ListPrice:
+    unit_price: Decimal  # per sold unit, quote currency, full precision
+    source: PriceSource
+
+
+def rate(
+    catalog: PricingCatalog, from_currency: str, to_currency: str, day: date
+) -> Conversion | None:
+    """The rate of ``day``: the latest synced rate dated on or before it, direct, else inverted."""
+    for pair, inverted in (
+        ((from_currency, to_currency), False),
+        ((to_currency, from_currency), True),
+    ):
+        best = None
+        for r in catalog.rates.get(pair, ()):
+            if r.valid_date > day:
+                break
+            best = r
+        if best is not None:
+            value = ONE / best.rate if inverted else best.rate
+            return Conversion(from_currency, value, best.valid_date, inverted)
+    return None
+
+
+def convert(
+    catalog: PricingCatalog, amount: Decimal, from_currency: str, to_currency: str, day: date
+) -> tuple[Decimal, Conversion | None] | None:
+    if from_currency == to_currency:
+        return amount, None
+    conversion = rate(catalog, from_currency, to_currency, day)
+    if conversion is None:
+        return None
+    return amount * conversion.rate, conversion
+
+
+class ListPricer:
+    """Resolves list prices for one quote: the context is fixed, the lines vary."""
+
+    def __init__(
+        self,
+        catalog: PricingCatalog,
+        rules: RuleSet,
+        *,
+        currency: str,
+        day: date,
+        customer: str | None,
+        segment: str | None,
+        override: str | None,
+    ) -> None:
+        self.catalog, self.rules = catalog, rules
+        self.currency, self.day, self.customer = currency, day, customer
+        self.lists = list(self._lists(override, segment))
+
+    def _lists(self, override: str | None, segment: str | None) -> Iterator[tuple[str, str]]:
+        if override:
+            yield override, "override"
+        record = self.catalog.customers.get(self.customer) if self.customer else None
+        if record is not None and record.contract_price_list:
+            yield record.contract_price_list, "contract"
+        # A segment names one list per currency; the one in the quote currency counts.
+        for code in self.rules.segment_lists.get(segment or "", ()):
+            if self.currency_of(code) == self.currency:
+                yield code, "segment"
+                break
+        standard = sorted(
+            code
+            for code, pl in self.catalog.price_lists.items()
+            if pl.kind == "standard" and pl.currency == self.currency and pl.valid_on(self.day)
+        )
+        yield from ((code, "standard") for code in standard)
+
+    def currency_of(self, code: str) -> str | None:
+        seen: set[str] = set()
+        while code in self.rules.derived_lists and code not in seen:
+            seen.add(code)
+            code = self.rules.derived_lists[code].base
+        price_list = self.catalog.price_lists.get(code)
+        return price_list.currency if price_list is not None else None
+
+    def _conversion_lists(self) -> Iterator[str]:
+        order = self.rules.conversion_currencies or tuple(
+            sorted({pl.currency for pl in self.catalog.price_lists.values()})
+        )
+        for currency in order:
+            if currency == self.currency:
+                continue
+            yield from sorted(
+                code
+                for code, pl in self.catalog.price_lists.items()
+                if pl.kind == "standard" and pl.currency == currency and pl.valid_on(self.day)
+            )
+
+    def list_price(
+        self, sku: str, unit: str, quantity: Decimal, base_quantity: Decimal
+    ) -> ListPrice | None:
+        for code, reason in self.lists:
+            found = self.in_list(code, sku, unit, quantity, base_quantity)
+            if found is not None:
+                return _with_reason(found, reason)
+        for code in self._conversion_lists():
+            found = self.in_list(code, sku, unit, quantity, base_quantity)
+            if found is not None:
+                return _with_reason(found, "conversion")
+        return None
+
+    def in_list(
+        self, code: str, sku: str, unit: str, quantity: Decimal, base_quantity: Decimal
+    ) -> ListPrice | None:
+        """The price of ``sku`` in list ``code`` (synced or derived), in the quote currency."""
+        derived = self.rules.derived_lists.get(code)
+        if derived is not None:
+            base = self.in_list(derived.base, sku, unit, quantity, base_quantity)
+            if base is None:
+                return None
+            factor = ONE + derived.percent / HUNDRED
+            source = replace(
+                base.source,
+                price_list=code,
+                derived_from=((derived.base, derived.percent), *base.source.derived_from),
+            )
+            return ListPrice(base.unit_price * factor, source)
+        price_list = self.catalog.price_lists.get(code)
+        if price_list is None or not price_list.valid_on(self.day):
+            return None
+        entry, per_unit = self._entry(code, sku, unit, quantity, base_quantity)
+        if entry is None:
+            return None
+        converted = convert(self.catalog, per_unit, price_list.currency, self.currency, self.day)
+        if converted is None:
+            return None
+        amount, conversion = converted
+        return ListPrice(
+            amount,
+            PriceSource(
+                price_list=code,
+                reason="",
+                currency=price_list.currency,
+                unit=entry.unit,
+                min_quantity=entry.min_quantity,
+                entry_price=entry.unit_price,
+                customer_specific=entry.customer is not None,
+                valid_from=entry.valid_from,
+                valid_to=entry.valid_to,
+                conversion=conversion,
+            ),
+        )
+
+    def _entry(
+        self, code: str, sku: str, unit: str, quantity: Decimal, base_quantity: Decimal
+    ) -> tuple[PriceEntry | None, Decimal]:
+        """The entry that prices the line, and its price per sold unit (list currency).
+
+        An entry in the sold unit first, judged on the sold quantity; else one in the base unit,
+        judged on the base quantity and scaled by the unit's factor. Within a unit, the customer's
+        own prices before general ones, then the highest price break reached.
+        """
+        entries = self.catalog.entries.get((code, sku), ())
+        base_unit = self.catalog.items[sku].base_unit
+        for entry_unit, counted in ((unit, quantity), (base_unit, base_quantity)):
+            best = self._best(entries, entry_unit, counted)
+            if best is not None:
+                factor = ONE if entry_unit == unit else self.catalog.units[(sku, unit)]
+                return best, best.unit_price * factor
+        return None, Decimal(0)
+
+    def _best(
+        self, entries: tuple[PriceEntry, ...], unit: str, counted: Decimal
+    ) -> PriceEntry | None:
+        general: PriceEntry | None = None
+        own: PriceEntry | None = None
+        for e in entries:
+            if e.unit != unit or e.min_quantity > counted or not e.valid_on(self.day):
+                continue
+            if e.customer is None:
+                if general is None or e.min_quantity > general.min_quantity:
+                    general = e
+            elif e.customer == self.customer and (own is None or e.min_quantity > own.min_quantity):
+                own = e
+        return own or general
+
+
+def _with_reason(found: ListPrice, reason: str) -> ListPrice:
+    return ListPrice(found.unit_price, replace(found.source, reason=reason))

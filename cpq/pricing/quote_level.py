@@ -1,0 +1,201 @@
+"""The quote step: order-level discounts on amount or quantity thresholds, then the rep's quote
+discount; each computed once on the quote, quantized, and spread over its lines exactly."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from cpq.pricing.allocation import allocate
+from cpq.pricing.inputs import DiscountKind
+from cpq.pricing.rounding import to_money
+from cpq.pricing.rules import model as M
+from cpq.pricing.waterfall import PricedQuote, QuoteAdjustment, Step
+
+if TYPE_CHECKING:
+    from cpq.pricing.engine import LineState, _Quote
+
+ZERO = Decimal(0)
+HUNDRED = Decimal(100)
+CENT = Decimal("0.01")
+
+
+def _in_scope(scope: M.Scope, ln: LineState) -> bool:
+    return scope.specificity(ln.sku, ln.item.groups, ln.item.brand) is not None
+
+
+def _specificity(scope: M.Scope) -> int:
+    return 100 if scope.groups else 10 if scope.brands else 0
+
+
+class QuoteLevel:
+    def __init__(self, quote: _Quote, lines: Sequence[LineState]) -> None:
+        self.quote, self.lines = quote, lines
+        self.currency = quote.currency
+        self.running = {ln.line_id: ln.amount for ln in lines}
+        self.adjustments: list[QuoteAdjustment] = []
+
+    def run(self) -> PricedQuote:
+        self._order_discounts()
+        self._manual_discount()
+        return self._totals()
+
+    def _applicable(self) -> list[M.Rule]:
+        q = self.quote
+        rules = [
+            r
+            for r in q.index.quote_rules
+            if r.valid_on(q.day) and q.judge.holds(r.when, q.quote_facts, None)
+        ]
+        rules.sort(key=lambda r: (-r.priority, -_specificity(r.scope), q.index.position[r.id]))
+        exclusive = next((r for r in rules if r.combination is M.Combination.EXCLUSIVE), None)
+        return [exclusive] if exclusive is not None else rules
+
+    def _order_discounts(self) -> None:
+        """The stacking discounts in order, unless one best-price discount alone gives more."""
+        rules = self._applicable()
+        start = dict(self.running)
+        stacked: list[QuoteAdjustment] = []
+        running = dict(start)
+        for rule in rules:
+            if rule.combination is not M.Combination.BEST_PRICE:
+                offer = self._offer(rule, start, running)
+                if offer is not None:
+                    stacked.append(offer)
+                    for line_id, share in offer.shares:
+                        running[line_id] += share
+        best = sum((a.amount for a in stacked), ZERO)
+        chosen = stacked
+        for rule in rules:
+            if rule.combination is M.Combination.BEST_PRICE:
+                offer = self._offer(rule, start, start)
+                if offer is not None and offer.amount < best:
+                    best, chosen = offer.amount, [offer]
+        for adjustment in chosen:
+            self._commit(adjustment)
+
+    def _offer(
+        self, rule: M.Rule, start: dict[str, Decimal], running: dict[str, Decimal]
+    ) -> QuoteAdjustment | None:
+        assert isinstance(rule.action, M.OrderDiscount)
+        lines = [ln for ln in self.lines if _in_scope(rule.scope, ln)]
+        amounts = start if rule.combination is M.Combination.ADDITIVE else running
+        basis = sum((amounts[ln.line_id] for ln in lines), ZERO)
+        if rule.action.basis == "quantity":
+            measured = sum((ln.base_quantity for ln in lines), ZERO)
+        else:
+            measured = sum((start[ln.line_id] for ln in lines), ZERO)
+        reached = [t for t in rule.action.tiers if t.threshold <= measured]
+        if not lines or not reached:
+            return None
+        tier = reached[-1]
+        amount = -to_money(basis * tier.percent / HUNDRED, self.currency)
+        why = (
+            f"{rule.description}: {tier.percent.normalize():f}% off, "
+            f"{rule.action.basis} {measured.normalize():f} reached {tier.threshold.normalize():f}"
+        )
+        return self._split(rule.kind, rule.id, why, basis, amount, lines, running)
+
+    def _split(
+        self,
+        kind: str,
+        rule_id: str | None,
+        why: str,
+        basis: Decimal,
+        amount: Decimal,
+        lines: Sequence[LineState],
+        running: dict[str, Decimal],
+    ) -> QuoteAdjustment | None:
+        """The adjustment with its shares; ties go by line id, so the order of lines is moot."""
+        if not amount:
+            return None
+        ordered = sorted(lines, key=lambda ln: ln.line_id)
+        weights = [max(running[ln.line_id], ZERO) for ln in ordered]
+        shares = dict(
+            zip(
+                (ln.line_id for ln in ordered),
+                allocate(amount, weights, self.currency),
+                strict=True,
+            )
+        )
+        return QuoteAdjustment(
+            step=Step.QUOTE,
+            kind=kind,
+            rule_id=rule_id,
+            description=why,
+            basis=basis,
+            amount=amount,
+            shares=tuple((ln.line_id, shares[ln.line_id]) for ln in lines),
+        )
+
+    def _commit(self, adjustment: QuoteAdjustment) -> None:
+        for line_id, share in adjustment.shares:
+            self.running[line_id] += share
+        self.adjustments.append(adjustment)
+
+    def _manual_discount(self) -> None:
+        given = self.quote.ctx.quote_discount
+        if given is None:
+            return
+        if given.kind is not DiscountKind.PERCENT:
+            raise ValueError("a quote discount is a percentage")
+        basis = sum(self.running.values(), ZERO)
+        amount = -to_money(basis * given.value / HUNDRED, self.currency)
+        why = f"{given.value.normalize():f}% off the quote by the rep"
+        if given.reason:
+            why += f" ({given.reason})"
+        adjustment = self._split(
+            "manual_quote_discount", None, why, basis, amount, self.lines, self.running
+        )
+        if adjustment is not None:
+            self._commit(adjustment)
+
+    def _totals(self) -> PricedQuote:
+        q, cur = self.quote, self.currency
+        shares = {ln.line_id: self.running[ln.line_id] - ln.amount for ln in self.lines}
+        priced = tuple(q.priced_line(ln, shares[ln.line_id]) for ln in self.lines)
+        one_time = to_money(sum((p.final_amount for p in priced if not p.recurring), ZERO), cur)
+        recurring = to_money(sum((p.final_amount for p in priced if p.recurring), ZERO), cur)
+        monthly = to_money(
+            sum((p.final_amount / (p.term_months or 1) for p in priced if p.recurring), ZERO), cur
+        )
+        list_total = to_money(
+            sum((p.list_price * p.quantity * (p.term_months or 1) for p in priced), ZERO), cur
+        )
+        costed = [p for p in priced if p.unit_cost is not None]
+        cost_total = margin = margin_pct = None
+        if costed:
+            cost_total = to_money(
+                sum(
+                    (
+                        p.unit_cost * p.quantity * (p.term_months or 1)
+                        for p in costed
+                        if p.unit_cost is not None
+                    ),
+                    ZERO,
+                ),
+                cur,
+            )
+            revenue = to_money(sum((p.final_amount for p in costed), ZERO), cur)
+            margin = revenue - cost_total
+            margin_pct = (margin / revenue * HUNDRED).quantize(CENT) if revenue > 0 else None
+        flags = sorted({f.split(":", 1)[0] for p in priced for f in p.flags})
+        return PricedQuote(
+            currency=cur,
+            pricing_date=q.day,
+            catalog_version=q.catalog.version,
+            rule_set=q.rules.label,
+            rounding=q.rules.rounding,
+            lines=priced,
+            quote_adjustments=tuple(self.adjustments),
+            list_total=list_total,
+            one_time_total=one_time,
+            recurring_monthly_total=monthly,
+            recurring_total=recurring,
+            total=to_money(sum((p.final_amount for p in priced), ZERO), cur),  # rounded once
+            cost_total=cost_total,
+            margin=margin,
+            margin_percent=margin_pct,
+            flags=tuple(flags),
+        )
