@@ -53,6 +53,15 @@ class SourceError(CPQError):
     status = 502
 
 
+class RuleSetInvalid(CPQError):
+    """The pricing rule set on the server does not load; ``issues`` lists why. Not the client's
+    fault, and it lasts until someone fixes the files: 503."""
+
+    code = "rule_set_invalid"
+    title = "Pricing rule set invalid"
+    status = 503
+
+
 class SyncInProgress(Conflict):
     code = "sync_in_progress"
     title = "Another sync is running"

@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     product_models_dir: Path = REPO_ROOT / "catalog" / "models"
     demo_export_dir: Path = REPO_ROOT / "catalog" / "demo-export"
 
+    # The pricing rule set: every *.yaml file of this folder, reviewed like code.
+    rules_dir: Path = REPO_ROOT / "pricing_rules"
+
     # Bearer token that allows a back office to push an export over HTTP (POST /v1/sync-runs).
     # Unset means syncing over HTTP is switched off; the CLI always works.
     sync_token: SecretStr | None = None

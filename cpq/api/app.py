@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from cpq import __version__
-from cpq.api import catalog, health, problems, sync_runs
+from cpq.api import catalog, health, pricing, problems, sync_runs
 from cpq.db.engine import engine_for
 from cpq.settings import Settings, get_settings
 
@@ -26,4 +26,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(catalog.router)
     app.include_router(sync_runs.router)
+    app.include_router(pricing.router)
     return app

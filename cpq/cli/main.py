@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 from cpq.catalog.issues import Issue
 from cpq.cli.progress import RichProgress
 from cpq.cli.render import diff_table, history_table, issues_table
+from cpq.cli.rules import rules_app
 from cpq.db import migrate
 from cpq.db.engine import make_engine
 from cpq.errors import CPQError, InvalidInput
@@ -27,6 +28,7 @@ from cpq.sync.sources.files import FolderSource
 app = typer.Typer(help="Open configure-price-quote service.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.add_typer(rules_app, name="rules")
 
 out = Console()
 err = Console(stderr=True, log_path=False)
