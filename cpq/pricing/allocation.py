@@ -8,10 +8,8 @@ same input always gives the same shares.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from decimal import Decimal
-from fractions import Fraction
 
 from cpq.money import minor_units, quantize
 
@@ -34,30 +32,34 @@ def allocate(total: Decimal, weights: Sequence[Decimal], currency: str) -> tuple
     if any(not w.is_finite() or w < 0 for w in weights):
         raise ValueError(f"weights must be finite and non-negative: {list(weights)}")
 
-    # Fractions keep the proportions exact; Decimal division would round at the context precision.
-    scale = 10 ** minor_units(currency)
-    units = int(abs(Fraction(total)) * scale)
-    exact_weights = [Fraction(w) for w in weights]
-    if sum(exact_weights) == 0:
-        shares = _largest_remainder(units, [Fraction(1)] * len(weights), caps=None)
+    # Integers keep the proportions exact (Decimal division would round at the context's
+    # precision) and are much faster than Fractions: every weight is scaled to whole units of
+    # the finest decimal among them.
+    digits = minor_units(currency)
+    units = abs(int(total.scaleb(digits)))
+    finest = min(min(int(w.as_tuple().exponent) for w in weights), 0)
+    scaled = [int(w.scaleb(-finest)) for w in weights]
+    if sum(scaled) == 0:
+        shares = _largest_remainder(units, [1] * len(weights), caps=None)
     else:
         # The largest share in minor units that does not exceed the weight itself.
-        caps = [math.floor(w * scale) for w in exact_weights]
+        caps = [(w * 10**digits) // 10**-finest for w in scaled]
         # When the caps cannot hold the total (|total| above the weights, or weights finer than
         # minor units) no capped split exists; plain largest remainder is the fair fallback.
-        shares = _largest_remainder(units, exact_weights, caps if units <= sum(caps) else None)
+        shares = _largest_remainder(units, scaled, caps if units <= sum(caps) else None)
 
     sign = -1 if total < 0 else 1
-    return tuple(quantize(Decimal(sign * s) / scale, currency) for s in shares)
+    return tuple(Decimal(sign * share).scaleb(-digits) for share in shares)
 
 
-def _largest_remainder(units: int, weights: list[Fraction], caps: list[int] | None) -> list[int]:
+def _largest_remainder(units: int, weights: list[int], caps: list[int] | None) -> list[int]:
     """``units`` whole minor units split by ``weights`` (sum > 0), no share above its cap."""
     whole = sum(weights)
-    ideal = [units * w / whole for w in weights]
-    shares = [math.floor(x) for x in ideal]
+    parts = [divmod(units * w, whole) for w in weights]
+    shares = [share for share, _ in parts]
     left = units - sum(shares)
-    order = sorted(range(len(weights)), key=lambda i: (shares[i] - ideal[i], i))
+    # The largest remainders first (ties: the earliest line).
+    order = sorted(range(len(weights)), key=lambda i: (-parts[i][1], i))
     # Without caps one pass suffices (left < number of lines). With caps, a capped line passes its
     # unit on to the next in order; sum(caps) >= units guarantees every pass gives at least one.
     while left:

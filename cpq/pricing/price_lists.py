@@ -119,22 +119,28 @@ class ListPricer:
         self, sku: str, unit: str, quantity: Decimal, base_quantity: Decimal
     ) -> ListPrice | None:
         for code, reason in self.lists:
-            found = self.in_list(code, sku, unit, quantity, base_quantity)
+            found = self.in_list(code, sku, unit, quantity, base_quantity, reason)
             if found is not None:
-                return _with_reason(found, reason)
+                return found
         for code in self._conversion_lists():
-            found = self.in_list(code, sku, unit, quantity, base_quantity)
+            found = self.in_list(code, sku, unit, quantity, base_quantity, "conversion")
             if found is not None:
-                return _with_reason(found, "conversion")
+                return found
         return None
 
     def in_list(
-        self, code: str, sku: str, unit: str, quantity: Decimal, base_quantity: Decimal
+        self,
+        code: str,
+        sku: str,
+        unit: str,
+        quantity: Decimal,
+        base_quantity: Decimal,
+        reason: str = "",
     ) -> ListPrice | None:
         """The price of ``sku`` in list ``code`` (synced or derived), in the quote currency."""
         derived = self.rules.derived_lists.get(code)
         if derived is not None:
-            base = self.in_list(derived.base, sku, unit, quantity, base_quantity)
+            base = self.in_list(derived.base, sku, unit, quantity, base_quantity, reason)
             if base is None:
                 return None
             factor = ONE + derived.percent / HUNDRED
@@ -158,7 +164,7 @@ class ListPricer:
             amount,
             PriceSource(
                 price_list=code,
-                reason="",
+                reason=reason,
                 currency=price_list.currency,
                 unit=entry.unit,
                 min_quantity=entry.min_quantity,
@@ -180,8 +186,15 @@ class ListPricer:
         own prices before general ones, then the highest price break reached.
         """
         entries = self.catalog.entries.get((code, sku), ())
+        if not entries:
+            return None, Decimal(0)
         base_unit = self.catalog.items[sku].base_unit
-        for entry_unit, counted in ((unit, quantity), (base_unit, base_quantity)):
+        tries = (
+            [(unit, quantity)]
+            if unit == base_unit
+            else [(unit, quantity), (base_unit, base_quantity)]
+        )
+        for entry_unit, counted in tries:
             best = self._best(entries, entry_unit, counted)
             if best is not None:
                 factor = ONE if entry_unit == unit else self.catalog.units[(sku, unit)]
@@ -193,16 +206,17 @@ class ListPricer:
     ) -> PriceEntry | None:
         general: PriceEntry | None = None
         own: PriceEntry | None = None
+        day, customer = self.day, self.customer
         for e in entries:
-            if e.unit != unit or e.min_quantity > counted or not e.valid_on(self.day):
+            if e.unit != unit or e.min_quantity > counted:
+                continue
+            if (e.valid_from is not None and e.valid_from > day) or (
+                e.valid_to is not None and e.valid_to < day
+            ):
                 continue
             if e.customer is None:
                 if general is None or e.min_quantity > general.min_quantity:
                     general = e
-            elif e.customer == self.customer and (own is None or e.min_quantity > own.min_quantity):
+            elif e.customer == customer and (own is None or e.min_quantity > own.min_quantity):
                 own = e
         return own or general
-
-
-def _with_reason(found: ListPrice, reason: str) -> ListPrice:
-    return ListPrice(found.unit_price, replace(found.source, reason=reason))

@@ -14,7 +14,8 @@ from cpq.pricing.rules import model as M
 from cpq.pricing.waterfall import PricedQuote, QuoteAdjustment, Step
 
 if TYPE_CHECKING:
-    from cpq.pricing.engine import LineState, _Quote
+    from cpq.pricing.engine import Quote
+    from cpq.pricing.line_state import LineState
 
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
@@ -22,7 +23,7 @@ CENT = Decimal("0.01")
 
 
 def _in_scope(scope: M.Scope, ln: LineState) -> bool:
-    return scope.specificity(ln.sku, ln.item.groups, ln.item.brand) is not None
+    return scope.contains(ln.item.sku, ln.item.groups, ln.item.brand)
 
 
 def _specificity(scope: M.Scope) -> int:
@@ -30,7 +31,7 @@ def _specificity(scope: M.Scope) -> int:
 
 
 class QuoteLevel:
-    def __init__(self, quote: _Quote, lines: Sequence[LineState]) -> None:
+    def __init__(self, quote: Quote, lines: Sequence[LineState]) -> None:
         self.quote, self.lines = quote, lines
         self.currency = quote.currency
         self.running = {ln.line_id: ln.amount for ln in lines}
@@ -43,11 +44,7 @@ class QuoteLevel:
 
     def _applicable(self) -> list[M.Rule]:
         q = self.quote
-        rules = [
-            r
-            for r in q.index.quote_rules
-            if r.valid_on(q.day) and q.judge.holds(r.when, q.quote_facts, None)
-        ]
+        rules = [r for r in q.index.quote_rules if q.judge.holds_for_quote(r)]
         rules.sort(key=lambda r: (-r.priority, -_specificity(r.scope), q.index.position[r.id]))
         exclusive = next((r for r in rules if r.combination is M.Combination.EXCLUSIVE), None)
         return [exclusive] if exclusive is not None else rules

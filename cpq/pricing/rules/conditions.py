@@ -54,6 +54,11 @@ class Condition:
     symbols: tuple[str, ...]  # the facts it reads, sorted: results are cached on their values
     _rule: Any
 
+    @property
+    def reads_line(self) -> bool:
+        """True when it reads a fact of the line (else it is judged once per quote)."""
+        return any(s not in QUOTE_FACTS for s in self.symbols)
+
     def holds(self, facts: Mapping[str, Any]) -> bool:
         """True or false; an expression that compares a missing fact (null) with a number or
         a date does not hold as a whole (write ``term_months != null and ...`` to be explicit)."""

@@ -36,6 +36,14 @@ class Scope:
     def is_everything(self) -> bool:
         return not (self.skus or self.groups or self.brands)
 
+    def contains(self, sku: str, groups: tuple[str, ...], brand: str | None) -> bool:
+        return (
+            self.is_everything
+            or sku in self.skus
+            or not self.groups.isdisjoint(groups)
+            or (brand is not None and brand in self.brands)
+        )
+
     def specificity(self, sku: str, groups: tuple[str, ...], brand: str | None) -> int | None:
         """How specifically this scope names a line, or None when it does not apply.
 

@@ -1,0 +1,226 @@
+"""A line's steps after its list price: the price rule, discounts, price rounding, the rep's manual
+price and discount, the margin floor, recurring terms, and the net total (docs/pricing.md)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from cpq.catalog.issues import error
+from cpq.pricing import discounts
+from cpq.pricing.charges import STRATEGIES, Outcome
+from cpq.pricing.endings import apply_ending
+from cpq.pricing.inputs import DiscountKind
+from cpq.pricing.line_state import LineState
+from cpq.pricing.rounding import to_money
+from cpq.pricing.rules import model as M
+from cpq.pricing.waterfall import Step
+
+if TYPE_CHECKING:
+    from cpq.pricing.engine import Quote
+
+ZERO = Decimal(0)
+HUNDRED = Decimal(100)
+
+
+def price_step(q: Quote, ln: LineState) -> bool:
+    """Apply the winning price rule; False when the line waits (percent of total)."""
+    ranked = [(r, s) for r, s in q.applicable(Step.PRICE, ln) if _fits(r, ln)]
+    contenders: list[M.Rule] = []
+    primary = next((r for r, _ in ranked if r.combination is not M.Combination.BEST_PRICE), None)
+    if primary is not None:
+        contenders.append(primary)
+    contenders += [r for r, _ in ranked if r.combination is M.Combination.BEST_PRICE]
+    best: tuple[M.Rule, Outcome] | None = None
+    for rule in contenders:
+        if isinstance(rule.action, M.PercentOfTotal):
+            if rule is primary and best is None and len(contenders) == 1:
+                ln.of_total = (rule, rule.action)
+                return False
+            continue
+        outcome = STRATEGIES[rule.kind](rule.action, ln, q)
+        if outcome.price is None:
+            ln.flags.append(f"rule_skipped:{rule.id}")
+            continue
+        if best is None or outcome.price < best[1].price:  # type: ignore[operator]
+            best = (rule, outcome)
+    if best is not None:
+        rule, outcome = best
+        assert outcome.price is not None
+        q.record(
+            ln,
+            Step.PRICE,
+            rule,
+            rule.kind,
+            f"{rule.description}: {outcome.explanation}",
+            outcome.price,
+        )
+    elif ln.list_price is None:
+        q.issues.append(
+            error(
+                "no_price",
+                f"no price for {ln.sku} in {q.currency} on {q.day} in any list that applies",
+                column=f"{ln.path}.sku",
+            )
+        )
+    return True
+
+
+def _fits(rule: M.Rule, ln: LineState) -> bool:
+    if isinstance(rule.action, M.BundleComponent):
+        return ln.parent is not None and (
+            not rule.action.parents or ln.parent.sku in rule.action.parents
+        )
+    return True
+
+
+def percent_of_total(q: Quote, ln: LineState, lines: list[LineState]) -> None:
+    assert ln.of_total is not None
+    rule, action = ln.of_total
+    scope = action.of
+    basis = sum(
+        (
+            other.amount
+            for other in lines
+            if other is not ln
+            and other.of_total is None
+            and scope.contains(other.sku, other.item.groups, other.item.brand)
+        ),
+        ZERO,
+    )
+    after = basis * action.percent / HUNDRED
+    q.record(
+        ln,
+        Step.PRICE,
+        rule,
+        rule.kind,
+        f"{rule.description}: {action.percent.normalize():f}% of {basis} (lines in scope)",
+        after,
+    )
+
+
+def finish(q: Quote, ln: LineState) -> None:
+    discount_step(q, ln)
+    single(q, ln, Step.ROUNDING)
+    given = ln.given
+    if given.manual_price is not None:
+        q.record(
+            ln,
+            Step.MANUAL_PRICE,
+            None,
+            "manual_price",
+            "price set by the rep",
+            given.manual_price,
+        )
+    if given.manual_discount is not None:
+        md = given.manual_discount
+        if md.kind is DiscountKind.PERCENT:
+            after, why = (
+                ln.price * (1 - md.value / HUNDRED),
+                f"{md.value.normalize():f}% off by the rep",
+            )
+        else:
+            after, why = (
+                ln.price - md.value,
+                f"{md.value.normalize():f} off per unit by the rep",
+            )
+        if md.reason:
+            why += f" ({md.reason})"
+        q.record(
+            ln, Step.MANUAL_DISCOUNT, None, f"manual_discount_{md.kind}", why, max(after, ZERO)
+        )
+    single(q, ln, Step.MARGIN_FLOOR)
+    recurring(q, ln)
+    ln.net_exact = ln.price
+    if q.rules.rounding == "per_line":
+        ln.net_total = to_money(ln.price * ln.quantity, q.currency)
+    else:
+        ln.net_total = ln.price * ln.quantity
+    ln.amount = ln.net_total * (ln.term or 1)
+
+
+def discount_step(q: Quote, ln: LineState) -> None:
+    """The strongest exclusive discount alone; else the stacking ones in order, unless a
+    best-price one alone gives a lower price (then it applies alone)."""
+    ranked = q.applicable(Step.DISCOUNT, ln)
+    if not ranked:
+        return
+    exclusive = next((r for r, _ in ranked if r.combination is M.Combination.EXCLUSIVE), None)
+    if exclusive is not None:
+        apply_discounts(q, ln, [exclusive])
+        return
+    start = ln.price
+    stacking = [r for r, _ in ranked if r.combination is not M.Combination.BEST_PRICE]
+    if len(stacking) == len(ranked):  # nothing competes with the stack
+        apply_discounts(q, ln, stacking)
+        return
+    stacked = start
+    for rule in stacking:
+        result = discounts.apply(rule, start, stacked, ln, q)
+        stacked = result[0] if result is not None else stacked
+    best: tuple[Decimal, M.Rule] | None = None
+    for rule, _ in ranked:
+        if rule.combination is M.Combination.BEST_PRICE:
+            result = discounts.apply(rule, start, start, ln, q)
+            if result is not None and result[0] < (best[0] if best else stacked):
+                best = (result[0], rule)
+    apply_discounts(q, ln, [best[1]] if best is not None else stacking)
+
+
+def apply_discounts(q: Quote, ln: LineState, rules: list[M.Rule]) -> None:
+    start = ln.price
+    for rule in rules:
+        result = discounts.apply(rule, start, ln.price, ln, q)
+        if result is not None:
+            after, why = result
+            q.record(ln, Step.DISCOUNT, rule, rule.kind, f"{rule.description}: {why}", after)
+
+
+def single(q: Quote, ln: LineState, step: Step) -> None:
+    """Rounding and margin floor: the strongest rule that applies, alone."""
+    ranked = q.applicable(step, ln)
+    if not ranked:
+        return
+    rule = ranked[0][0]
+    action = rule.action
+    if isinstance(action, M.PriceRounding):
+        after = apply_ending(ln.price, action.ending)
+        why = f"ends in {action.ending.ending.normalize():f} (multiple {action.ending.multiple.normalize():f}, {action.ending.direction})"
+        if action.surcharge is not None:
+            extra = q.money(action.surcharge) * ln.factor
+            after += extra
+            why += f", plus {extra.normalize():f}"
+        q.record(ln, step, rule, rule.kind, f"{rule.description}: {why}", after)
+    elif isinstance(action, M.MarginFloor) and ln.cost is not None and not _in_bundle(ln):
+        floor = action.percent / HUNDRED
+        if ln.price > 0 and (ln.price - ln.cost) / ln.price >= floor:
+            return
+        if ln.cost == 0 and ln.price >= 0 and floor == 0:
+            return
+        if action.action == "raise":
+            after = ln.cost / (1 - floor)
+            q.record(
+                ln,
+                step,
+                rule,
+                rule.kind,
+                f"{rule.description}: raised to a {action.percent.normalize():f}% margin",
+                after,
+            )
+        else:
+            ln.flags.append(f"below_margin_floor:{rule.id}")
+
+
+def _in_bundle(ln: LineState) -> bool:
+    """An option priced by its bundle: its margin is judged on the bundle, not alone."""
+    return any(a.kind == "bundle_component" for a in ln.adjustments)
+
+
+def recurring(q: Quote, ln: LineState) -> None:
+    ranked = q.applicable(None, ln)
+    if not ranked:
+        return
+    rule = ranked[0][0]
+    assert isinstance(rule.action, M.Recurring)
+    ln.recurring = True
+    ln.term = ln.given.term_months or q.ctx.term_months or rule.action.term_months
