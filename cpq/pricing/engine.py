@@ -12,6 +12,7 @@ from __future__ import annotations
 from decimal import Decimal, localcontext
 
 from cpq.catalog.issues import Issue, error
+from cpq.gcpause import collector_paused
 from cpq.pricing.charges import LineView
 from cpq.pricing.errors import PricingError
 from cpq.pricing.inputs import PricingRequest
@@ -39,7 +40,7 @@ class PricingEngine:
         self.index = RuleIndex(rule_set)
 
     def price(self, request: PricingRequest, catalog: PricingCatalog) -> PricedQuote:
-        with localcontext() as context:
+        with localcontext() as context, collector_paused():
             context.prec = WORKING_PRECISION
             return Quote(self, request, catalog).run()
 

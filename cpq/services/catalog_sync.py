@@ -16,6 +16,7 @@ from cpq.catalog.checks import check
 from cpq.catalog.diff import EntityChanges, diff, report
 from cpq.catalog.parse import Parsed, parse
 from cpq.errors import InvalidInput
+from cpq.gcpause import collector_paused
 from cpq.repositories import catalog_store, sync_runs
 from cpq.services import catalog_resync
 from cpq.services.sync_parts import (
@@ -26,7 +27,6 @@ from cpq.services.sync_parts import (
     SyncOutcome,
     add_product_models,
     apply_changes,
-    collector_paused,
     keep_snapshots,
     stored_issues,
 )

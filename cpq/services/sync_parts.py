@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -69,20 +68,6 @@ class Clock:
             yield
         finally:
             self.timings[name] = round(time.perf_counter() - start, 4)
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """A sync builds hundreds of thousands of small tuples and no reference cycles; Python's
-    cyclic collector would rescan them over and over (a third of the parsing time). Reference
-    counting still frees everything as usual."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 class NoCatalog:

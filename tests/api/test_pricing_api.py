@@ -6,13 +6,13 @@ import csv
 import re
 import shutil
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, event, func, inspect, select, table
+from sqlalchemy import Engine, func, inspect, select, table
+from statements import statements
 
 from cpq.api.app import create_app
 from cpq.db.engine import make_engine
@@ -370,20 +370,6 @@ def test_pricing_stores_nothing(synced: TestClient, db_url: str) -> None:
     assert row_counts(engine) == before
     assert before["catalog_versions"] == 1
     engine.dispose()
-
-
-@contextmanager
-def statements(engine: Engine) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def count(*args: Any) -> None:
-        seen.append(args[2])
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 def priced_skus(count: int) -> list[str]:

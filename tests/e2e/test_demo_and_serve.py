@@ -24,6 +24,12 @@ def test_the_demo_starts_with_the_demo_catalog(db_url: str, tmp_path: Path) -> N
         customers = httpx.get(f"{url}/v1/customers", params={"limit": 500}).json()["data"]
         models = httpx.get(f"{url}/v1/product-models").json()
         write = httpx.post(f"{url}/v1/products", json={"sku": "X"})
+        basket = {  # the README's example: 12 probes for an enterprise customer
+            "context": {"currency": "EUR", "customer": "C-10001", "pricing_date": "2026-03-02"},
+            "lines": [{"id": "1", "sku": "TS-PT100-100-A", "quantity": 12}],
+        }
+        priced = httpx.post(f"{url}/v1/price", json=basket)
+        junk = httpx.post(f"{url}/v1/price", json={"context": {"currency": "EURO"}, "lines": []})
 
     assert ready["status"] == "ready" and ready["catalog_version"] == 1
     assert len(products["data"]) >= 300
@@ -32,6 +38,17 @@ def test_the_demo_starts_with_the_demo_catalog(db_url: str, tmp_path: Path) -> N
     assert len(customers) >= 20
     assert len(models) >= 3
     assert write.status_code == 405
+    assert priced.status_code == 200, priced.text
+    line = priced.json()["lines"][0]
+    assert (line["list_price"], line["net_unit_price"], line["net_total"]) == (
+        "157.00",
+        "144.68",
+        "1736.11",
+    )
+    assert [a["rule_id"] for a in line["adjustments"]] == ["sensor-volume", "enterprise-hardware"]
+    assert line["source"]["price_list"] == "STD-EUR"
+    assert junk.status_code == 422
+    assert junk.headers["content-type"].startswith("application/problem+json")
 
 
 def test_serve_answers_readiness_and_openapi(db_url: str) -> None:

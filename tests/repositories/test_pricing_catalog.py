@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 from exports import small_export, write_export
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine
+from statements import statements
 
 from cpq.pricing.snapshot import (
     Customer,
@@ -37,21 +35,6 @@ def load(
 ) -> PricingCatalog:
     with engine.connect() as conn:
         return load_pricing_catalog(conn, version, skus, customer)
-
-
-@contextmanager
-def statements(engine: Engine) -> Iterator[list[str]]:
-    """The SQL statements run on ``engine`` inside the block."""
-    seen: list[str] = []
-
-    def count(*args: Any) -> None:
-        seen.append(args[2])
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 def test_a_sku_is_loaded_with_its_groups_units_prices_lists_and_rates(
