@@ -18,7 +18,7 @@ from cpq.pricing.errors import PricingError
 from cpq.pricing.inputs import PricingRequest
 from cpq.pricing.line_state import LineState, fetch_lines
 from cpq.pricing.line_steps import finish, percent_of_total, price_step
-from cpq.pricing.price_lists import ListPricer, convert
+from cpq.pricing.price_lists import ListPricer
 from cpq.pricing.quote_level import QuoteLevel
 from cpq.pricing.rounding import WORKING_PRECISION, to_digits, to_money
 from cpq.pricing.rules import model as M
@@ -106,7 +106,7 @@ class Quote:
         if self.currency in amounts:
             return amounts[self.currency]
         currency, amount = next(iter(amounts.items()))
-        converted = convert(self.catalog, amount, currency, self.currency, self.day)
+        converted = self.pricer.to_quote_currency(amount, currency)
         if converted is None:
             raise PricingError(
                 [

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from cpq.catalog.issues import error
 from cpq.money import minor_units
 from cpq.pricing.inputs import DiscountKind, LineInput
-from cpq.pricing.price_lists import ListPrice, convert
+from cpq.pricing.price_lists import ListPrice
 from cpq.pricing.rounding import to_digits
 from cpq.pricing.rules import model as M
 from cpq.pricing.selection import ByStep
@@ -133,12 +133,8 @@ def _line(
     list_price = to_digits(listed.unit_price, digits) if listed is not None else None
     cost = None
     if item.unit_cost is not None:
-        converted = convert(
-            q.catalog,
-            item.unit_cost * factor,
-            item.cost_currency or q.currency,
-            q.currency,
-            q.day,
+        converted = q.pricer.to_quote_currency(
+            item.unit_cost * factor, item.cost_currency or q.currency
         )
         cost = converted[0] if converted is not None else None
     facts: dict[str, object] = {

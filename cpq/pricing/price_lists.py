@@ -47,17 +47,6 @@ def rate(
     return None
 
 
-def convert(
-    catalog: PricingCatalog, amount: Decimal, from_currency: str, to_currency: str, day: date
-) -> tuple[Decimal, Conversion | None] | None:
-    if from_currency == to_currency:
-        return amount, None
-    conversion = rate(catalog, from_currency, to_currency, day)
-    if conversion is None:
-        return None
-    return amount * conversion.rate, conversion
-
-
 class ListPricer:
     """Resolves list prices for one quote: the context is fixed, the lines vary."""
 
@@ -75,6 +64,18 @@ class ListPricer:
         self.catalog, self.rules = catalog, rules
         self.currency, self.day, self.customer = currency, day, customer
         self.lists = list(self._lists(override, segment))
+        self._rates: dict[str, Conversion | None] = {}  # from currency -> today's rate
+
+    def to_quote_currency(
+        self, amount: Decimal, currency: str
+    ) -> tuple[Decimal, Conversion | None] | None:
+        """``amount`` in the quote currency at the pricing date's rate (see ``rate``)."""
+        if currency == self.currency:
+            return amount, None
+        if currency not in self._rates:
+            self._rates[currency] = rate(self.catalog, currency, self.currency, self.day)
+        conversion = self._rates[currency]
+        return (amount * conversion.rate, conversion) if conversion is not None else None
 
     def _lists(self, override: str | None, segment: str | None) -> Iterator[tuple[str, str]]:
         if override:
@@ -156,7 +157,7 @@ class ListPricer:
         entry, per_unit = self._entry(code, sku, unit, quantity, base_quantity)
         if entry is None:
             return None
-        converted = convert(self.catalog, per_unit, price_list.currency, self.currency, self.day)
+        converted = self.to_quote_currency(per_unit, price_list.currency)
         if converted is None:
             return None
         amount, conversion = converted

@@ -22,10 +22,6 @@ HUNDRED = Decimal(100)
 CENT = Decimal("0.01")
 
 
-def _in_scope(scope: M.Scope, ln: LineState) -> bool:
-    return scope.contains(ln.item.sku, ln.item.groups, ln.item.brand)
-
-
 def _specificity(scope: M.Scope) -> int:
     return 100 if scope.groups else 10 if scope.brands else 0
 
@@ -36,6 +32,24 @@ class QuoteLevel:
         self.currency = quote.currency
         self.running = {ln.line_id: ln.amount for ln in lines}
         self.adjustments: list[QuoteAdjustment] = []
+        # Lines by what a scope can name: SKU, each of its groups (with ancestors), brand.
+        self._named: dict[tuple[str, str], list[int]] = {}
+        for n, ln in enumerate(lines):
+            keys = [("sku", ln.item.sku), *(("group", g) for g in ln.item.groups)]
+            if ln.item.brand is not None:
+                keys.append(("brand", ln.item.brand))
+            for key in keys:
+                self._named.setdefault(key, []).append(n)
+
+    def _lines_in(self, scope: M.Scope) -> list[LineState]:
+        """The lines a scope names, in quote order."""
+        if scope.is_everything:
+            return list(self.lines)
+        found: set[int] = set()
+        for kind, names in (("sku", scope.skus), ("group", scope.groups), ("brand", scope.brands)):
+            for name in names:
+                found.update(self._named.get((kind, name), ()))
+        return [self.lines[n] for n in sorted(found)]
 
     def run(self) -> PricedQuote:
         self._order_discounts()
@@ -76,7 +90,7 @@ class QuoteLevel:
         self, rule: M.Rule, start: dict[str, Decimal], running: dict[str, Decimal]
     ) -> QuoteAdjustment | None:
         assert isinstance(rule.action, M.OrderDiscount)
-        lines = [ln for ln in self.lines if _in_scope(rule.scope, ln)]
+        lines = self._lines_in(rule.scope)
         amounts = start if rule.combination is M.Combination.ADDITIVE else running
         basis = sum((amounts[ln.line_id] for ln in lines), ZERO)
         if rule.action.basis == "quantity":
