@@ -9,21 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, TypeVar
 
+import yaml
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.constructor import RoundTripConstructor
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.scalarbool import ScalarBoolean
 
+from cpq import yaml_nodes
 from cpq.catalog.issues import Issue, error
+from cpq.yaml_nodes import KeyPath as KeyPath
 
-KeyPath = tuple[str | int, ...]
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -45,41 +41,17 @@ class YamlDocument:
         return self.lines.get(path)
 
 
-def _exact_float(constructor: Any, node: Any) -> Any:
-    """YAML floats as exact Decimals ("5.90" stays 5.90, never 5.9000000000000004)."""
-    text = str(node.value).replace("_", "")
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        return constructor.construct_yaml_float(node)  # .inf, .nan
-    return value if value.is_finite() else constructor.construct_yaml_float(node)
-
-
-class _ExactConstructor(RoundTripConstructor):
-    pass
-
-
-_ExactConstructor.add_constructor("tag:yaml.org,2002:float", _exact_float)
-
-
-def _reader() -> YAML:
-    yaml = YAML(typ="rt")
-    yaml.Constructor = _ExactConstructor
-    return yaml
-
-
 def parse_yaml(text: str, file: str) -> tuple[YamlDocument | None, list[Issue]]:
     try:
-        loaded = _reader().load(text)
-    except MarkedYAMLError as exc:
+        data, lines = yaml_nodes.load(text)
+    except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         row = mark.line + 1 if mark is not None else None
         problem = exc.problem or exc.context or "invalid YAML"
         return None, [error("yaml_syntax", f"invalid YAML: {problem}", file=file, row=row)]
-    except YAMLError as exc:
+    except yaml.YAMLError as exc:
         return None, [error("yaml_syntax", f"invalid YAML: {exc}", file=file)]
-    lines: dict[KeyPath, int] = {(): 1}  # the document itself: its first line
-    return YamlDocument(file, _plain(loaded, (), lines), lines), []
+    return YamlDocument(file, data, lines), []
 
 
 def load_yaml(path: Path, file: str) -> tuple[YamlDocument | None, list[Issue]]:
@@ -112,25 +84,3 @@ def _issue(document: YamlDocument, err: ErrorDetails) -> Issue:
         column=key_path(path) or None,
         value=value,
     )
-
-
-def _plain(node: Any, path: KeyPath, lines: dict[KeyPath, int]) -> Any:
-    """ruamel's round-trip nodes as plain Python data, recording the line of every key and item.
-
-    Keys merged in with ``<<:`` have no position of their own; they take their mapping's line.
-    """
-    if isinstance(node, CommentedMap | CommentedSeq):
-        entries = node.items() if isinstance(node, CommentedMap) else enumerate(node)
-        plain = {}
-        for key, value in entries:
-            position = node.lc.data.get(key)
-            if position is not None:
-                lines[(*path, key)] = position[0] + 1
-            plain[key] = _plain(value, (*path, key), lines)
-        return plain if isinstance(node, CommentedMap) else list(plain.values())
-    if isinstance(node, ScalarBoolean):  # an anchored boolean: an int subclass
-        return bool(node)
-    for kind in (bool, int, float, str):  # ruamel's other scalar subclasses, e.g. ScalarFloat
-        if isinstance(node, kind):
-            return kind(node)
-    return node
