@@ -58,6 +58,8 @@ def _largest_remainder(units: int, weights: list[int], caps: list[int] | None) -
     parts = [divmod(units * w, whole) for w in weights]
     shares = [share for share, _ in parts]
     left = units - sum(shares)
+    if not left:
+        return shares
     # The largest remainders first (ties: the earliest line).
     order = sorted(range(len(weights)), key=lambda i: (-parts[i][1], i))
     # Without caps one pass suffices (left < number of lines). With caps, a capped line passes its

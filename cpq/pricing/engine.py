@@ -132,9 +132,6 @@ class Quote:
             ((ln.list_price or ZERO) * ln.quantity for ln in lines), ZERO
         )
         self.quote_facts["quote_quantity"] = sum((ln.base_quantity for ln in lines), ZERO)
-        for ln in lines:
-            ln.facts.update(self.quote_facts)
-            ln.facts["line_amount"] = (ln.list_price or ZERO) * ln.quantity
         waiting: list[LineState] = []
         for ln in lines:
             if (ln.parent is not None and ln.parent in waiting) or not price_step(self, ln):
@@ -153,7 +150,25 @@ class Quote:
         ranked = ln.rules.get(step)
         if not ranked:
             return []
-        return self.judge.applicable(ranked, ln.facts, ln.base_quantity)
+        return self.judge.applicable(ranked, ln, self.line_facts, ln.base_quantity)
+
+    def line_facts(self, ln: LineState) -> dict[str, object]:
+        """The facts an expression can read about a line (LINE_FACTS), built once per line."""
+        if ln.facts is None:
+            term = ln.given.term_months or self.ctx.term_months
+            ln.facts = {
+                **self.quote_facts,
+                "sku": ln.item.sku,
+                "product_group": ln.item.group,
+                "groups": ln.item.groups,
+                "brand": ln.item.brand,
+                "unit": ln.unit,
+                "quantity": ln.base_quantity,
+                "line_amount": (ln.list_price or ZERO) * ln.quantity,
+                "parent_sku": ln.parent.sku if ln.parent is not None else None,
+                "term_months": Decimal(term) if term else None,
+            }
+        return ln.facts
 
     def record(
         self, ln: LineState, step: Step, rule: M.Rule | None, kind: str, why: str, after: Decimal

@@ -42,7 +42,6 @@ class LineState:
     listed: ListPrice | None
     list_price: Decimal | None
     cost: Decimal | None
-    facts: dict[str, object]
     rules: ByStep  # the rules whose scope names the item, by step
     price: Decimal = ZERO
     digits: int = 2  # decimals of unit prices shown: the currency's, or the list's if more
@@ -51,6 +50,7 @@ class LineState:
     of_total: tuple[M.Rule, M.PercentOfTotal] | None = None
     recurring: bool = False
     term: int | None = None
+    facts: dict[str, object] | None = None  # built when an expression first asks (``line_facts``)
     net_exact: Decimal = ZERO
     net_total: Decimal = ZERO
     amount: Decimal = ZERO
@@ -121,7 +121,6 @@ def _line(
         )
         return None
     quantity = given.quantity * (parent.quantity if parent is not None else ONE)
-    term = given.term_months or q.ctx.term_months
     base_quantity = quantity * factor
     listed = q.pricer.list_price(item.sku, unit, quantity, base_quantity) if quantity > 0 else None
     digits = minor_units(q.currency)
@@ -137,16 +136,6 @@ def _line(
             item.unit_cost * factor, item.cost_currency or q.currency
         )
         cost = converted[0] if converted is not None else None
-    facts: dict[str, object] = {
-        "sku": item.sku,
-        "product_group": item.group,
-        "groups": item.groups,
-        "brand": item.brand,
-        "unit": unit,
-        "quantity": base_quantity,
-        "parent_sku": parent.sku if parent is not None else None,
-        "term_months": Decimal(term) if term else None,
-    }
     return LineState(
         line_id=given.line_id,
         path=path,
@@ -160,7 +149,6 @@ def _line(
         listed=listed,
         list_price=list_price,
         cost=cost,
-        facts=facts,
         rules=q.index.candidates(item.sku, item.groups, item.brand),
         price=list_price if list_price is not None else ZERO,
         digits=digits,

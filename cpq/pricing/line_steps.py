@@ -26,6 +26,10 @@ HUNDRED = Decimal(100)
 def price_step(q: Quote, ln: LineState) -> bool:
     """Apply the winning price rule; False when the line waits (percent of total)."""
     ranked = [(r, s) for r, s in q.applicable(Step.PRICE, ln) if _fits(r, ln)]
+    if not ranked:
+        if ln.list_price is None:
+            _no_price(q, ln)
+        return True
     contenders: list[M.Rule] = []
     primary = next((r for r, _ in ranked if r.combination is not M.Combination.BEST_PRICE), None)
     if primary is not None:
@@ -56,14 +60,18 @@ def price_step(q: Quote, ln: LineState) -> bool:
             outcome.price,
         )
     elif ln.list_price is None:
-        q.issues.append(
-            error(
-                "no_price",
-                f"no price for {ln.sku} in {q.currency} on {q.day} in any list that applies",
-                column=f"{ln.path}.sku",
-            )
-        )
+        _no_price(q, ln)
     return True
+
+
+def _no_price(q: Quote, ln: LineState) -> None:
+    q.issues.append(
+        error(
+            "no_price",
+            f"no price for {ln.sku} in {q.currency} on {q.day} in any list that applies",
+            column=f"{ln.path}.sku",
+        )
+    )
 
 
 def _fits(rule: M.Rule, ln: LineState) -> bool:

@@ -9,7 +9,7 @@ figures are first rounded to 20 decimals, which gives back the exact total (707.
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 
 from cpq.money import quantize
 
@@ -17,11 +17,11 @@ WORKING_PRECISION = 50
 _SNAP = Decimal("1e-20")
 
 
+_WIDE = Context(prec=80)  # room for 20 decimals on any amount
+
+
 def snap(value: Decimal) -> Decimal:
-    exponent = value.as_tuple().exponent
-    if isinstance(exponent, int) and exponent < -20:
-        return value.quantize(_SNAP, rounding=ROUND_HALF_UP)
-    return value
+    return value.quantize(_SNAP, rounding=ROUND_HALF_UP, context=_WIDE)
 
 
 def to_money(value: Decimal, currency: str) -> Decimal:

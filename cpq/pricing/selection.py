@@ -11,14 +11,15 @@ expressions that read line facts are judged per line, cached on the values of th
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from cpq.pricing.rules.model import Rule, RuleSet
 from cpq.pricing.waterfall import Step
 
+L = TypeVar("L")
 MEMO_LIMIT = 200_000  # expression results kept per rule set
 Ranked = tuple[Rule, int]  # a rule and how specifically it names the line
 ByStep = dict[Step | None, list[Ranked]]
@@ -107,11 +108,20 @@ class Judge:
         return ok
 
     def applicable(
-        self, ranked: Sequence[Ranked], facts: Mapping[str, Any], base_quantity: Decimal
+        self,
+        ranked: Sequence[Ranked],
+        line: L,
+        facts_of: Callable[[L], Mapping[str, Any]],
+        base_quantity: Decimal,
     ) -> list[Ranked]:
+        """The candidates whose conditions hold; a line's facts are built only if asked for."""
         found = []
+        quote_ok = self._quote_ok
         for rule, specificity in ranked:
-            if not self.holds_for_quote(rule):
+            ok = quote_ok.get(id(rule))
+            if ok is None:
+                ok = self.holds_for_quote(rule)
+            if not ok:
                 continue
             when = rule.when
             if when.quantity is not None and not when.quantity.holds(base_quantity):
@@ -120,7 +130,7 @@ class Judge:
             if (
                 condition is not None
                 and condition.reads_line
-                and not self._expression(condition, facts)
+                and not self._expression(condition, facts_of(line))
             ):
                 continue
             found.append((rule, specificity))
