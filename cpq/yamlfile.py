@@ -63,17 +63,20 @@ def load_yaml(path: Path, file: str) -> tuple[YamlDocument | None, list[Issue]]:
     return parse_yaml(text, file)
 
 
-def validate(document: YamlDocument, schema: type[M]) -> tuple[M | None, list[Issue]]:
-    """``document`` as a ``schema``, or None and one issue per validation error, in line order."""
+def validate(
+    document: YamlDocument, schema: type[M], at: KeyPath = (), data: Any = None
+) -> tuple[M | None, list[Issue]]:
+    """``document`` (or ``data``, found at ``at`` in it) as a ``schema``, or None and one issue
+    per validation error, in line order."""
     try:
-        return schema.model_validate(document.data), []
+        return schema.model_validate(document.data if data is None else data), []
     except ValidationError as exc:
-        issues = [_issue(document, e) for e in exc.errors(include_url=False)]
+        issues = [_issue(document, e, at) for e in exc.errors(include_url=False)]
         return None, sorted(issues, key=lambda i: i.row or 0)
 
 
-def _issue(document: YamlDocument, err: ErrorDetails) -> Issue:
-    path: KeyPath = tuple(err["loc"])
+def _issue(document: YamlDocument, err: ErrorDetails, at: KeyPath) -> Issue:
+    path: KeyPath = (*at, *err["loc"])
     given = err.get("input")
     value = None if isinstance(given, dict | list) or given is None else str(given)
     return error(

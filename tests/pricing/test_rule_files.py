@@ -378,3 +378,36 @@ def test_a_folder_of_rule_files(tmp_path: Path) -> None:
     assert issues == []
     assert loaded is not None
     assert [r.id for r in loaded.rule_set.rules] == ["a"]
+
+
+def test_a_bad_rule_does_not_hide_the_problems_of_the_other_rules_in_its_file() -> None:
+    # given one invalid rule, one with a bad expression and an ambiguous pair, in one file
+    loaded, issues = load(
+        **{
+            "r.yaml": """
+            rules:
+              - id: a
+                description: A
+                then: {kind: discount_percent, percent: 120}
+              - id: b
+                description: B
+                when: {expression: 'quantity >= "ten"'}
+                then: {kind: discount_percent, percent: 10}
+              - id: c
+                description: C
+                applies_to: {skus: [X]}
+                then: {kind: fixed_price, price: {EUR: 1}}
+              - id: d
+                description: D
+                applies_to: {skus: [X]}
+                then: {kind: fixed_price, price: {EUR: 2}}
+            """
+        }
+    )
+    # then every one is reported
+    assert loaded is None
+    assert where(issues) == [
+        ("less_than_equal", "r.yaml", 4, "rules[0].then.discount_percent.percent"),
+        ("bad_expression", "r.yaml", 7, "rules[1].when.expression"),
+        ("ambiguous_rules", "r.yaml", 13, "priority"),
+    ]

@@ -7,6 +7,9 @@ import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
 
 from cpq.catalog.issues import Issue, error
 from cpq.pricing.rules import model as M
@@ -27,6 +30,32 @@ class Located:
 
 
 @dataclass(frozen=True, slots=True)
+class _File:
+    """One file's sections, each item validated on its own, with its position in the list."""
+
+    doc: YamlDocument
+    settings: S.SettingsSpec | None
+    price_lists: list[tuple[int, S.DerivedListSpec]]
+    rules: list[tuple[int, S.RuleSpec]]
+    examples: list[tuple[int, S.ExampleSpec]]
+
+
+T = TypeVar("T", bound=BaseModel)
+
+
+def _items(
+    doc: YamlDocument, section: str, raw: list[Any], schema: type[T], issues: list[Issue]
+) -> list[tuple[int, T]]:
+    found = []
+    for n, data in enumerate(raw):
+        item, problems = validate(doc, schema, (section, n), data if data is not None else {})
+        issues += problems
+        if item is not None:
+            found.append((n, item))
+    return found
+
+
+@dataclass(frozen=True, slots=True)
 class LoadedRules:
     rule_set: M.RuleSet
     examples: tuple[Located, ...]
@@ -43,7 +72,7 @@ def load_rule_set(folder: Path) -> tuple[LoadedRules | None, list[Issue]]:
 def rule_set_from_texts(texts: Mapping[str, bytes]) -> tuple[LoadedRules | None, list[Issue]]:
     """Files by name -> the rule set, or None and every problem found."""
     issues: list[Issue] = []
-    parsed: list[tuple[YamlDocument, S.RuleFileSpec]] = []
+    parsed: list[_File] = []
     settings_written = False  # in some file, even one that did not validate
     for name in sorted(texts):
         try:
@@ -61,15 +90,23 @@ def rule_set_from_texts(texts: Mapping[str, bytes]) -> tuple[LoadedRules | None,
         spec, found = validate(document, S.RuleFileSpec)
         issues += found
         if spec is not None:
-            parsed.append((document, spec))
+            parsed.append(
+                _File(
+                    document,
+                    spec.settings,
+                    _items(document, "price_lists", spec.price_lists, S.DerivedListSpec, issues),
+                    _items(document, "rules", spec.rules, S.RuleSpec, issues),
+                    _items(document, "examples", spec.examples, S.ExampleSpec, issues),
+                )
+            )
     builder = _Builder(issues, settings_written)
     rule_set = builder.build(parsed, _digest(texts))
     if rule_set is None or any(i.is_error for i in issues):
         return None, issues
     examples = tuple(
-        Located(doc.file, doc.line(("examples", n)), example)
-        for doc, spec in parsed
-        for n, example in enumerate(spec.examples)
+        Located(f.doc.file, f.doc.line(("examples", n)), example)
+        for f in parsed
+        for n, example in f.examples
     )
     return LoadedRules(rule_set, examples), issues
 
@@ -91,15 +128,14 @@ class _Builder:
             error(code, message, file=doc.file, row=doc.line(path), column=key_path(path) or None)
         )
 
-    def build(
-        self, parsed: Sequence[tuple[YamlDocument, S.RuleFileSpec]], digest: str
-    ) -> M.RuleSet | None:
+    def build(self, parsed: Sequence[_File], digest: str) -> M.RuleSet | None:
         settings = self._settings(parsed)
         derived = self._derived_lists(parsed)
         rules: list[M.Rule] = []
         seen: dict[str, str] = {}
-        for doc, spec in parsed:
-            for n, rule_spec in enumerate(spec.rules):
+        for f in parsed:
+            doc = f.doc
+            for n, rule_spec in f.rules:
                 path: KeyPath = ("rules", n)
                 if rule_spec.id in seen:
                     self.problem(
@@ -140,10 +176,8 @@ class _Builder:
             rules=tuple(rules),
         )
 
-    def _settings(
-        self, parsed: Sequence[tuple[YamlDocument, S.RuleFileSpec]]
-    ) -> S.SettingsSpec | None:
-        found = [(doc, spec.settings) for doc, spec in parsed if spec.settings is not None]
+    def _settings(self, parsed: Sequence[_File]) -> S.SettingsSpec | None:
+        found = [(f.doc, f.settings) for f in parsed if f.settings is not None]
         for doc, _ in found[1:]:
             self.problem(
                 doc,
@@ -158,13 +192,12 @@ class _Builder:
             return None
         return found[0][1]
 
-    def _derived_lists(
-        self, parsed: Sequence[tuple[YamlDocument, S.RuleFileSpec]]
-    ) -> dict[str, M.DerivedList]:
+    def _derived_lists(self, parsed: Sequence[_File]) -> dict[str, M.DerivedList]:
         derived: dict[str, M.DerivedList] = {}
         where: dict[str, tuple[YamlDocument, KeyPath]] = {}
-        for doc, spec in parsed:
-            for n, item in enumerate(spec.price_lists):
+        for f in parsed:
+            doc = f.doc
+            for n, item in f.price_lists:
                 path: KeyPath = ("price_lists", n)
                 if item.code in derived:
                     self.problem(

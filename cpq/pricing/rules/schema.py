@@ -307,12 +307,10 @@ class ExampleSpec(_Schema):
 
 
 class RuleFileSpec(_Schema):
+    """A file's sections; each list item is validated on its own (one bad rule does not hide
+    the problems of the others)."""
+
     settings: SettingsSpec | None = None
-    price_lists: list[DerivedListSpec] = []
-    rules: list[RuleSpec] = []
-    examples: list[ExampleSpec] = []
-
-
-def model_fields_of(spec: Any) -> dict[str, Any]:
-    """Fields explicitly written (to tell an omitted key from a default)."""
-    return {k: getattr(spec, k) for k in spec.model_fields_set}
+    price_lists: list[Any] = []
+    rules: list[Any] = []
+    examples: list[Any] = []
