@@ -23,6 +23,7 @@ from cpq.errors import CPQError
 from cpq.pricing.engine import PricingEngine
 from cpq.pricing.examples import run_examples, where
 from cpq.pricing.impact import BasketImpact, ImpactReport, compare, sample_baskets
+from cpq.pricing.rules.catalog_check import against_catalog
 from cpq.pricing.rules.files import LoadedRules, load_rule_set
 from cpq.pricing.rules.model import STEP_OF
 from cpq.pricing.snapshot import PricingCatalog
@@ -92,12 +93,52 @@ def _head_catalog() -> PricingCatalog:
         engine.dispose()
 
 
+def _export_catalog(export: Path) -> PricingCatalog:
+    try:
+        catalog, issues = catalog_from_export(export)
+    except CPQError as exc:
+        _say(err, f"{export}: {exc.detail}", "bold red")
+        raise typer.Exit(EXIT_FAILED) from None
+    if catalog is None:
+        _print_issues([i for i in issues if i.is_error])
+        _say(err, f"the export in {export} has errors", "bold red")
+        raise typer.Exit(EXIT_FAILED)
+    return catalog
+
+
+ExportOption = Annotated[
+    Path | None,
+    typer.Option(help="Use this export folder instead of the database's latest catalog"),
+]
+
+
+def _head_catalog_if_any() -> PricingCatalog | None:
+    engine = make_engine(get_settings().database_url)
+    try:
+        if not migrate.is_at_head(engine):
+            return None
+        with engine.connect() as conn:
+            return pricing.full_catalog(conn, None)
+    except CPQError:
+        return None  # nothing synced yet
+    finally:
+        engine.dispose()
+
+
 @rules_app.command("check")
-def check_rules(folder: Folder = None) -> None:
-    """Validate every file of a rule set; list each problem with file:row:column."""
+def check_rules(folder: Folder = None, export: ExportOption = None) -> None:
+    """Validate every file of a rule set; list each problem with file:row:column.
+
+    Names that match nothing in the catalog (the database's latest, or --export) are warnings.
+    """
     folder = folder or get_settings().rules_dir
     loaded = _load(folder)
     rule_set = loaded.rule_set
+    catalog = _export_catalog(export) if export is not None else _head_catalog_if_any()
+    if catalog is None:
+        _say(err, "no catalog to check names against (no database catalog, no --export)")
+    else:
+        _print_issues(against_catalog(rule_set, catalog))
     kinds = Counter(rule.kind for rule in rule_set.rules)
     table = Table(title=f"Rule set {rule_set.label}")
     table.add_column("kind")
@@ -116,13 +157,7 @@ def check_rules(folder: Folder = None) -> None:
 
 
 @rules_app.command("test")
-def run_examples_command(
-    folder: Folder = None,
-    export: Annotated[
-        Path | None,
-        typer.Option(help="Price on this export folder instead of the database's latest catalog"),
-    ] = None,
-) -> None:
+def run_examples_command(folder: Folder = None, export: ExportOption = None) -> None:
     """Run every example of a rule set and compare its figures; exit 1 on any failure."""
     folder = folder or get_settings().rules_dir
     loaded = _load(folder)
@@ -130,15 +165,7 @@ def run_examples_command(
         _say(err, f"no examples in {folder}: add some under `examples:`", "bold red")
         raise typer.Exit(EXIT_FAILED)
     if export is not None:
-        try:
-            catalog, issues = catalog_from_export(export)
-        except CPQError as exc:
-            _say(err, f"{export}: {exc.detail}", "bold red")
-            raise typer.Exit(EXIT_FAILED) from None
-        if catalog is None:
-            _print_issues([i for i in issues if i.is_error])
-            _say(err, f"the export in {export} has errors", "bold red")
-            raise typer.Exit(EXIT_FAILED)
+        catalog = _export_catalog(export)
         against = f"export {export}"
     else:
         catalog = _head_catalog()

@@ -140,6 +140,28 @@ def test_check_lists_every_problem_with_file_row_and_column(tmp_path: Path) -> N
     assert "does not load: 3 error(s)" in result.output
 
 
+def test_check_warns_of_names_the_catalog_does_not_have(tmp_path: Path, synced: None) -> None:
+    # given a rule naming a SKU the synced catalog does not have
+    folder = write_rules(tmp_path / "rules", rules=RULES.replace("[HW-SENS]", "[HW-SENZ]"))
+
+    on_database = runner.invoke(app, ["rules", "check", str(folder)])
+    on_export = runner.invoke(app, ["rules", "check", str(folder), "--export", str(DEMO_EXPORT)])
+
+    # then it still loads, and the name is a warning at the rule's line
+    for result, where in ((on_database, "catalog version 1"), (on_export, "the catalog")):
+        assert result.exit_code == 0, result.output
+        warnings = [ln for ln in result.output.splitlines() if ": warning " in ln]
+        assert [ln.split(": warning ")[0] for ln in warnings] == ["rules.yaml:2:applies_to.groups"]
+        assert f"'HW-SENZ', which is not in {where}" in flat(result.output)
+
+
+def test_check_without_a_catalog_says_so(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["rules", "check", str(write_rules(tmp_path / "rules"))])
+
+    assert result.exit_code == 0, result.output
+    assert "no catalog to check names against" in flat(result.output)
+
+
 def test_check_of_a_folder_without_rule_files_fails(tmp_path: Path) -> None:
     result = runner.invoke(app, ["rules", "check", str(tmp_path / "nowhere")])
 
