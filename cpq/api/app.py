@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
+
 from fastapi import FastAPI
 
 from cpq import __version__
 from cpq.api import catalog, health, pricing, problems, sync_runs
 from cpq.db.engine import engine_for
+from cpq.errors import RuleSetInvalid
+from cpq.services.pricing import engine_for as pricing_engine_for
 from cpq.settings import Settings, get_settings
 
 DESCRIPTION = """
@@ -17,9 +23,22 @@ Errors are RFC 9457 `application/problem+json`. Listings use cursor pagination: 
 """
 
 
+def _warm_rule_set(settings: Settings) -> None:
+    """Load the pricing rule set before the first price request asks for it (a large one takes
+    seconds); a rule set that does not load is reported by /v1/price itself."""
+    with suppress(RuleSetInvalid):
+        pricing_engine_for(settings.rules_dir)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    app = FastAPI(title="CPQ", version=__version__, description=DESCRIPTION)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        threading.Thread(target=_warm_rule_set, args=(settings,), daemon=True).start()
+        yield
+
+    app = FastAPI(title="CPQ", version=__version__, description=DESCRIPTION, lifespan=lifespan)
     app.state.settings = settings
     app.state.engine = engine_for(settings.database_url)
     problems.install(app)
