@@ -26,6 +26,12 @@ def minor_units(currency: str) -> int:
     return int(get_currency_precision(currency))
 
 
+@lru_cache(maxsize=512)
+def minor_unit(currency: str) -> Decimal:
+    """The currency's smallest unit: 0.01 for EUR, 1 for JPY, 0.001 for KWD."""
+    return Decimal(1).scaleb(-minor_units(currency))
+
+
 def quantize(amount: Decimal, currency: str, rounding: str = ROUND_HALF_UP) -> Decimal:
     """Round ``amount`` to the currency's minor units with an explicit rounding mode."""
-    return amount.quantize(Decimal(1).scaleb(-minor_units(currency)), rounding=rounding)
+    return amount.quantize(minor_unit(currency), rounding=rounding)

@@ -137,7 +137,7 @@ class Judge:
         return found
 
     def _expression(self, condition: Any, facts: Mapping[str, Any]) -> bool:
-        key = (id(condition), tuple(facts[s] for s in condition.symbols))
+        key = (id(condition), condition.key(facts))
         result = self._memo.get(key)
         if result is None:
             if len(self._memo) >= MEMO_LIMIT:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
+from typing import NamedTuple
 
 
 class Step(StrEnum):
@@ -21,9 +22,12 @@ class Step(StrEnum):
     QUOTE = "quote"  # order-level discounts and the rep's quote discount
 
 
-@dataclass(frozen=True, slots=True)
-class Adjustment:
-    """One step of a waterfall: the unit price before and after (full precision)."""
+class Adjustment(NamedTuple):
+    """One step of a waterfall: the unit price before and after (full precision).
+
+    A named tuple rather than a frozen dataclass: a quote makes thousands, and a named tuple is
+    built three times as fast; it is just as immutable.
+    """
 
     step: Step
     kind: str
@@ -62,8 +66,9 @@ class PriceSource:
     conversion: Conversion | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class PricedLine:
+class PricedLine(NamedTuple):
+    """One priced line (a named tuple, like ``Adjustment``, for the speed of building it)."""
+
     line_id: str
     sku: str
     name: str

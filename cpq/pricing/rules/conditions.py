@@ -7,9 +7,10 @@ Numbers are Decimals (rule-engine's FLOAT is ``decimal.Decimal``), never floats.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from operator import itemgetter
 from typing import Any
 
 import rule_engine
@@ -53,11 +54,13 @@ class Condition:
     source: str
     symbols: tuple[str, ...]  # the facts it reads, sorted: results are cached on their values
     _rule: Any
+    reads_line: bool = field(init=False)  # reads a fact of the line (else judged once a quote)
+    key: Callable[[Mapping[str, Any]], Any] = field(init=False)  # the values it reads
 
-    @property
-    def reads_line(self) -> bool:
-        """True when it reads a fact of the line (else it is judged once per quote)."""
-        return any(s not in QUOTE_FACTS for s in self.symbols)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "reads_line", any(s not in QUOTE_FACTS for s in self.symbols))
+        read = itemgetter(*self.symbols) if self.symbols else (lambda facts: ())
+        object.__setattr__(self, "key", read)
 
     def holds(self, facts: Mapping[str, Any]) -> bool:
         """True or false; an expression that compares a missing fact (null) with a number or
