@@ -25,16 +25,20 @@ HUNDRED = Decimal(100)
 
 def price_step(q: Quote, ln: LineState) -> bool:
     """Apply the winning price rule; False when the line waits (percent of total)."""
-    ranked = [(r, s) for r, s in q.applicable(Step.PRICE, ln) if _fits(r, ln)]
-    if not ranked:
+    primary: M.Rule | None = None  # the strongest rule that does not compete on price
+    contenders: list[M.Rule] = []
+    for rule, _ in q.applicable(Step.PRICE, ln):
+        if not _fits(rule, ln):
+            continue
+        if rule.combination is M.Combination.BEST_PRICE:
+            contenders.append(rule)
+        elif primary is None:
+            primary = rule
+            contenders.insert(0, rule)
+    if not contenders:
         if ln.list_price is None:
             _no_price(q, ln)
         return True
-    contenders: list[M.Rule] = []
-    primary = next((r for r, _ in ranked if r.combination is not M.Combination.BEST_PRICE), None)
-    if primary is not None:
-        contenders.append(primary)
-    contenders += [r for r, _ in ranked if r.combination is M.Combination.BEST_PRICE]
     best: tuple[M.Rule, Outcome] | None = None
     for rule in contenders:
         if isinstance(rule.action, M.PercentOfTotal):
@@ -153,15 +157,20 @@ def discount_step(q: Quote, ln: LineState) -> None:
     ranked = q.applicable(Step.DISCOUNT, ln)
     if not ranked:
         return
-    exclusive = next((r for r, _ in ranked if r.combination is M.Combination.EXCLUSIVE), None)
-    if exclusive is not None:
-        apply_discounts(q, ln, [exclusive])
-        return
-    start = ln.price
-    stacking = [r for r, _ in ranked if r.combination is not M.Combination.BEST_PRICE]
-    if len(stacking) == len(ranked):  # nothing competes with the stack
+    stacking: list[M.Rule] = []
+    competing = False
+    for rule, _ in ranked:
+        if rule.combination is M.Combination.EXCLUSIVE:
+            apply_discounts(q, ln, [rule])  # the strongest exclusive one, alone
+            return
+        if rule.combination is M.Combination.BEST_PRICE:
+            competing = True
+        else:
+            stacking.append(rule)
+    if not competing:
         apply_discounts(q, ln, stacking)
         return
+    start = ln.price
     stacked = start
     for rule in stacking:
         result = discounts.apply(rule, start, stacked, ln, q)

@@ -10,7 +10,7 @@ price and adjusts it by a percentage, compounding along a chain.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -145,8 +145,7 @@ class ListPricer:
             if base is None:
                 return None
             factor = ONE + derived.percent / HUNDRED
-            source = replace(
-                base.source,
+            source = base.source._replace(
                 price_list=code,
                 derived_from=((derived.base, derived.percent), *base.source.derived_from),
             )

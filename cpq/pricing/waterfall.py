@@ -49,8 +49,7 @@ class Conversion:
     inverted: bool
 
 
-@dataclass(frozen=True, slots=True)
-class PriceSource:
+class PriceSource(NamedTuple):
     """Where a list price came from: which list (and why that list), which entry."""
 
     price_list: str
