@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any, Protocol
 
 from cpq.pricing.endings import apply_ending
@@ -52,6 +53,7 @@ class Outcome:
     explanation: str  # what was done, or why the rule could not apply
 
 
+@lru_cache(maxsize=4096)  # the same few percentages and amounts, formatted again and again
 def _fmt(value: Decimal) -> str:
     return format(value.normalize(), "f") if value == value.to_integral() else str(value)
 

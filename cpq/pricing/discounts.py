@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import ROUND_FLOOR, Decimal
+from functools import lru_cache
 
 from cpq.pricing.charges import LineView, Prices
 from cpq.pricing.rules import model as M
@@ -11,6 +12,7 @@ ZERO = Decimal(0)
 HUNDRED = Decimal(100)
 
 
+@lru_cache(maxsize=4096)  # the same few percentages and amounts, formatted again and again
 def _fmt(value: Decimal) -> str:
     return format(value.normalize(), "f")
 

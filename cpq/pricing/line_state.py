@@ -48,6 +48,7 @@ class LineState:
     adjustments: list[Adjustment] = field(default_factory=list)
     flags: list[str] = field(default_factory=list)
     of_total: tuple[M.Rule, M.PercentOfTotal] | None = None
+    priced_by_bundle: bool = False
     recurring: bool = False
     term: int | None = None
     facts: dict[str, object] | None = None  # built when an expression first asks (``line_facts``)

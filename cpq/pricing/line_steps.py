@@ -55,6 +55,8 @@ def price_step(q: Quote, ln: LineState) -> bool:
     if best is not None:
         rule, outcome = best
         assert outcome.price is not None
+        # An option priced by its bundle: its margin is judged on the bundle, not alone.
+        ln.priced_by_bundle = isinstance(rule.action, M.BundleComponent)
         q.record(
             ln,
             Step.PRICE,
@@ -208,7 +210,7 @@ def single(q: Quote, ln: LineState, step: Step) -> None:
             after += extra
             why += f", plus {extra.normalize():f}"
         q.record(ln, step, rule, rule.kind, f"{rule.description}: {why}", after)
-    elif isinstance(action, M.MarginFloor) and ln.cost is not None and not _in_bundle(ln):
+    elif isinstance(action, M.MarginFloor) and ln.cost is not None and not ln.priced_by_bundle:
         floor = action.percent / HUNDRED
         if ln.price > 0 and (ln.price - ln.cost) / ln.price >= floor:
             return
@@ -226,11 +228,6 @@ def single(q: Quote, ln: LineState, step: Step) -> None:
             )
         else:
             ln.flags.append(f"below_margin_floor:{rule.id}")
-
-
-def _in_bundle(ln: LineState) -> bool:
-    """An option priced by its bundle: its margin is judged on the bundle, not alone."""
-    return any(a.kind == "bundle_component" for a in ln.adjustments)
 
 
 def recurring(q: Quote, ln: LineState) -> None:

@@ -10,9 +10,9 @@ price and adjusts it by a percentage, compounding along a chain.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import NamedTuple
 
 from cpq.pricing.rules.model import RuleSet
 from cpq.pricing.snapshot import PriceEntry, PricingCatalog
@@ -22,8 +22,7 @@ ONE = Decimal(1)
 HUNDRED = Decimal(100)
 
 
-@dataclass(frozen=True, slots=True)
-class ListPrice:
+class ListPrice(NamedTuple):
     unit_price: Decimal  # per sold unit, quote currency, full precision
     source: PriceSource
 

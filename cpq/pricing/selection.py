@@ -121,20 +121,29 @@ class Judge:
             ok = quote_ok.get(id(rule))
             if ok is None:
                 ok = self.holds_for_quote(rule)
-            if not ok:
-                continue
-            when = rule.when
-            if when.quantity is not None and not when.quantity.holds(base_quantity):
-                continue
-            condition = when.expression
-            if (
-                condition is not None
-                and condition.reads_line
-                and not self._expression(condition, facts_of(line))
+            if ok and (
+                not rule.line_conditional
+                or self._holds_for_line(rule, line, facts_of, base_quantity)
             ):
-                continue
-            found.append((rule, specificity))
+                found.append((rule, specificity))
         return found
+
+    def _holds_for_line(
+        self,
+        rule: Rule,
+        line: L,
+        facts_of: Callable[[L], Mapping[str, Any]],
+        base_quantity: Decimal,
+    ) -> bool:
+        when = rule.when
+        if when.quantity is not None and not when.quantity.holds(base_quantity):
+            return False
+        condition = when.expression
+        return (
+            condition is None
+            or not condition.reads_line
+            or self._expression(condition, facts_of(line))
+        )
 
     def _expression(self, condition: Any, facts: Mapping[str, Any]) -> bool:
         key = (id(condition), condition.key(facts))

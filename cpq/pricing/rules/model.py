@@ -277,6 +277,15 @@ class Rule:
     valid_to: date | None = None
     file: str | None = None
     line: int | None = None
+    # Judged per line (a quantity range, or an expression reading a line fact); else per quote.
+    line_conditional: bool = field(init=False, compare=False)
+
+    def __post_init__(self) -> None:
+        expression = self.when.expression
+        per_line = self.when.quantity is not None or (
+            expression is not None and expression.reads_line
+        )
+        object.__setattr__(self, "line_conditional", per_line)
 
     @property
     def kind(self) -> str:
