@@ -13,6 +13,7 @@ from decimal import Decimal, localcontext
 
 from cpq.catalog.issues import Issue, error
 from cpq.gcpause import collector_paused
+from cpq.money import minor_units
 from cpq.pricing.charges import LineView
 from cpq.pricing.errors import PricingError
 from cpq.pricing.inputs import PricingRequest
@@ -64,6 +65,7 @@ class Quote:
         self.segment = ctx.segment or (customer.segment if customer else None)
         self.territory = ctx.territory or (customer.territory if customer else None)
         self.currency = ctx.currency
+        self.digits = minor_units(ctx.currency)
         self.day = ctx.pricing_date
         self.pricer = ListPricer(
             catalog,

@@ -9,7 +9,6 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from cpq.catalog.issues import error
-from cpq.money import minor_units
 from cpq.pricing.inputs import DiscountKind, LineInput
 from cpq.pricing.price_lists import ListPrice
 from cpq.pricing.rounding import to_digits
@@ -81,26 +80,32 @@ def fetch_lines(q: Quote) -> Iterator[LineState]:
         stack.extend(reversed(children))
 
 
+def _problem(q: Quote, path: str, code: str, message: str, column: str) -> None:
+    q.issues.append(error(code, message, column=f"{path}.{column}"))
+
+
+def _check(q: Quote, given: LineInput, path: str, seen: set[str]) -> None:
+    """The request's own mistakes on this line (the catalog's come after)."""
+    if given.line_id in seen:
+        _problem(q, path, "duplicate_line", f"line id {given.line_id!r} is used twice", "id")
+    seen.add(given.line_id)
+    if given.quantity <= 0:
+        _problem(q, path, "bad_quantity", "quantity must be above zero", "quantity")
+    if given.manual_price is not None and given.manual_price < 0:
+        _problem(q, path, "bad_manual_price", "a manual price cannot be negative", "manual_price")
+    md = given.manual_discount
+    if md is not None and (md.value < 0 or (md.kind is DiscountKind.PERCENT and md.value > 100)):
+        message = "a manual discount is 0-100% or a non-negative amount"
+        _problem(q, path, "bad_manual_discount", message, "manual_discount")
+
+
 def _line(
     q: Quote, given: LineInput, path: str, parent: LineState | None, seen: set[str]
 ) -> LineState | None:
     def problem(code: str, message: str, column: str) -> None:
-        q.issues.append(error(code, message, column=f"{path}.{column}", value=None))
+        _problem(q, path, code, message, column)
 
-    if given.line_id in seen:
-        problem("duplicate_line", f"line id {given.line_id!r} is used twice", "id")
-    seen.add(given.line_id)
-    if given.quantity <= 0:
-        problem("bad_quantity", "quantity must be above zero", "quantity")
-    if given.manual_price is not None and given.manual_price < 0:
-        problem("bad_manual_price", "a manual price cannot be negative", "manual_price")
-    md = given.manual_discount
-    if md is not None and (md.value < 0 or (md.kind is DiscountKind.PERCENT and md.value > 100)):
-        problem(
-            "bad_manual_discount",
-            "a manual discount is 0-100% or a non-negative amount",
-            "manual_discount",
-        )
+    _check(q, given, path, seen)
     item = q.catalog.items.get(given.sku)
     if item is None:
         problem(
@@ -124,7 +129,7 @@ def _line(
     quantity = given.quantity * (parent.quantity if parent is not None else ONE)
     base_quantity = quantity * factor
     listed = q.pricer.list_price(item.sku, unit, quantity, base_quantity) if quantity > 0 else None
-    digits = minor_units(q.currency)
+    digits = q.digits
     if listed is not None:
         # Unit prices keep the decimals the list was written with (a ferrule at 0.0123),
         # at least the currency's; converted and derived prices are rounded to that.
