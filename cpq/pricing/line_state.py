@@ -47,6 +47,7 @@ class LineState:
     adjustments: list[Adjustment] = field(default_factory=list)
     flags: list[str] = field(default_factory=list)
     of_total: tuple[M.Rule, M.PercentOfTotal] | None = None
+    unconvertible: tuple[str, ...] = ()  # no list price: currencies priced in, but no rate
     priced_by_bundle: bool = False
     recurring: bool = False
     term: int | None = None
@@ -157,5 +158,6 @@ def _line(
         cost=cost,
         rules=q.index.candidates(item.sku, item.groups, item.brand),
         price=list_price if list_price is not None else ZERO,
+        unconvertible=() if listed is not None else tuple(sorted(q.pricer.unconvertible)),
         digits=digits,
     )

@@ -71,13 +71,13 @@ def price_step(q: Quote, ln: LineState) -> bool:
 
 
 def _no_price(q: Quote, ln: LineState) -> None:
-    q.issues.append(
-        error(
-            "no_price",
-            f"no price for {ln.sku} in {q.currency} on {q.day} in any list that applies",
-            column=f"{ln.path}.sku",
+    message = f"no price for {ln.sku} in {q.currency} on {q.day} in any list that applies"
+    if ln.unconvertible:
+        message += (
+            f" (prices in {', '.join(ln.unconvertible)} have no exchange rate to {q.currency}"
+            " on or before that day)"
         )
-    )
+    q.issues.append(error("no_price", message, column=f"{ln.path}.sku"))
 
 
 def _fits(rule: M.Rule, ln: LineState) -> bool:

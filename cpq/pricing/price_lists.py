@@ -64,6 +64,8 @@ class ListPricer:
         self.currency, self.day, self.customer = currency, day, customer
         self.lists = list(self._lists(override, segment))
         self._rates: dict[str, Conversion | None] = {}  # from currency -> today's rate
+        # Of the last line looked up: currencies it has a price in, but no rate of the day.
+        self.unconvertible: set[str] = set()
 
     def to_quote_currency(
         self, amount: Decimal, currency: str
@@ -118,6 +120,7 @@ class ListPricer:
     def list_price(
         self, sku: str, unit: str, quantity: Decimal, base_quantity: Decimal
     ) -> ListPrice | None:
+        self.unconvertible = set()
         for code, reason in self.lists:
             found = self.in_list(code, sku, unit, quantity, base_quantity, reason)
             if found is not None:
@@ -157,6 +160,7 @@ class ListPricer:
             return None
         converted = self.to_quote_currency(per_unit, price_list.currency)
         if converted is None:
+            self.unconvertible.add(price_list.currency)  # a price, but no rate to use it
             return None
         amount, conversion = converted
         return ListPrice(

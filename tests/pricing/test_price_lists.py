@@ -260,6 +260,11 @@ def test_no_price_anywhere_is_an_error_naming_the_line() -> None:
     with pytest.raises(PricingError) as caught:
         price(NO_RULES, cat, line("a", "A", 1), currency="CHF")
     assert [(i.code, i.column) for i in caught.value.issues] == [("no_price", "lines[0].sku")]
+    # and the message says why: A has a price in EUR, but there is no EUR -> CHF rate
+    assert caught.value.issues[0].message == (
+        "no price for A in CHF on 2026-03-02 in any list that applies "
+        "(prices in EUR have no exchange rate to CHF on or before that day)"
+    )
 
 
 def test_unknown_sku_unit_and_customer_are_reported_together() -> None:
