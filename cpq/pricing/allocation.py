@@ -14,8 +14,15 @@ from decimal import Decimal
 from cpq.money import minor_units, quantize
 
 
-def allocate(total: Decimal, weights: Sequence[Decimal], currency: str) -> tuple[Decimal, ...]:
+def allocate(
+    total: Decimal,
+    weights: Sequence[Decimal],
+    currency: str,
+    ties: Sequence[int] | None = None,
+) -> tuple[Decimal, ...]:
     """Split ``total`` over lines in proportion to ``weights`` (typically the lines' net totals).
+
+    ``ties`` ranks the lines for equal remainders (lower first); by default, their position.
 
     Each share is quantized to the currency's minor units and has the sign of ``total``; all zero
     weights spread the total equally. When ``|total|`` is at most the sum of the weights, each
@@ -40,19 +47,21 @@ def allocate(total: Decimal, weights: Sequence[Decimal], currency: str) -> tuple
     finest = min(min(int(w.as_tuple().exponent) for w in weights), 0)
     scaled = [int(w.scaleb(-finest)) for w in weights]
     if sum(scaled) == 0:
-        shares = _largest_remainder(units, [1] * len(weights), caps=None)
+        shares = _largest_remainder(units, [1] * len(weights), None, ties)
     else:
         # The largest share in minor units that does not exceed the weight itself.
         caps = [(w * 10**digits) // 10**-finest for w in scaled]
         # When the caps cannot hold the total (|total| above the weights, or weights finer than
         # minor units) no capped split exists; plain largest remainder is the fair fallback.
-        shares = _largest_remainder(units, scaled, caps if units <= sum(caps) else None)
+        shares = _largest_remainder(units, scaled, caps if units <= sum(caps) else None, ties)
 
     sign = -1 if total < 0 else 1
     return tuple(Decimal(sign * share).scaleb(-digits) for share in shares)
 
 
-def _largest_remainder(units: int, weights: list[int], caps: list[int] | None) -> list[int]:
+def _largest_remainder(
+    units: int, weights: list[int], caps: list[int] | None, ties: Sequence[int] | None
+) -> list[int]:
     """``units`` whole minor units split by ``weights`` (sum > 0), no share above its cap."""
     whole = sum(weights)
     parts = [divmod(units * w, whole) for w in weights]
@@ -60,8 +69,9 @@ def _largest_remainder(units: int, weights: list[int], caps: list[int] | None) -
     left = units - sum(shares)
     if not left:
         return shares
-    # The largest remainders first (ties: the earliest line).
-    order = sorted(range(len(weights)), key=lambda i: (-parts[i][1], i))
+    # The largest remainders first (ties: the lowest rank, by default the earliest line).
+    rank = ties if ties is not None else range(len(weights))
+    order = sorted(range(len(weights)), key=lambda i: (-parts[i][1], rank[i]))
     # Without caps one pass suffices (left < number of lines). With caps, a capped line passes its
     # unit on to the next in order; sum(caps) >= units guarantees every pass gives at least one.
     while left:

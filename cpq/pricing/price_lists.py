@@ -152,10 +152,13 @@ class ListPricer:
                 derived_from=((derived.base, derived.percent), *base.source.derived_from),
             )
             return ListPrice(base.unit_price * factor, source)
+        entries = self.catalog.entries.get((code, sku))
+        if not entries:
+            return None  # the usual miss (a contract list without this SKU): nothing to check
         price_list = self.catalog.price_lists.get(code)
         if price_list is None or not price_list.valid_on(self.day):
             return None
-        entry, per_unit = self._entry(code, sku, unit, quantity, base_quantity)
+        entry, per_unit = self._entry(entries, sku, unit, quantity, base_quantity)
         if entry is None:
             return None
         converted = self.to_quote_currency(per_unit, price_list.currency)
@@ -180,7 +183,12 @@ class ListPricer:
         )
 
     def _entry(
-        self, code: str, sku: str, unit: str, quantity: Decimal, base_quantity: Decimal
+        self,
+        entries: tuple[PriceEntry, ...],
+        sku: str,
+        unit: str,
+        quantity: Decimal,
+        base_quantity: Decimal,
     ) -> tuple[PriceEntry | None, Decimal]:
         """The entry that prices the line, and its price per sold unit (list currency).
 
@@ -188,9 +196,6 @@ class ListPricer:
         judged on the base quantity and scaled by the unit's factor. Within a unit, the customer's
         own prices before general ones, then the highest price break reached.
         """
-        entries = self.catalog.entries.get((code, sku), ())
-        if not entries:
-            return None, Decimal(0)
         base_unit = self.catalog.items[sku].base_unit
         tries = (
             [(unit, quantity)]

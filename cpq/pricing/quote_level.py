@@ -33,6 +33,7 @@ class QuoteLevel:
         self.running = {ln.line_id: ln.amount for ln in lines}
         self.adjustments: list[QuoteAdjustment] = []
         self._named: dict[tuple[str, str], list[int]] | None = None  # built when first asked
+        self._ranks: dict[str, int] | None = None
 
     def _index(self) -> dict[tuple[str, str], list[int]]:
         """Lines by what a scope can name: SKU, each of its groups (with ancestors), brand."""
@@ -45,6 +46,13 @@ class QuoteLevel:
                 for key in keys:
                     self._named.setdefault(key, []).append(n)
         return self._named
+
+    def _id_ranks(self) -> dict[str, int]:
+        """Each line's rank by line id (ties in a split go by id)."""
+        if self._ranks is None:
+            ids = sorted(ln.line_id for ln in self.lines)
+            self._ranks = {line_id: rank for rank, line_id in enumerate(ids)}
+        return self._ranks
 
     def _lines_in(self, scope: M.Scope) -> list[LineState]:
         """The lines a scope names, in quote order."""
@@ -127,15 +135,9 @@ class QuoteLevel:
         """The adjustment with its shares; ties go by line id, so the order of lines is moot."""
         if not amount:
             return None
-        ordered = sorted(lines, key=lambda ln: ln.line_id)
-        weights = [max(running[ln.line_id], ZERO) for ln in ordered]
-        shares = dict(
-            zip(
-                (ln.line_id for ln in ordered),
-                allocate(amount, weights, self.currency),
-                strict=True,
-            )
-        )
+        weights = [max(running[ln.line_id], ZERO) for ln in lines]
+        ranks = self._id_ranks()
+        split = allocate(amount, weights, self.currency, [ranks[ln.line_id] for ln in lines])
         return QuoteAdjustment(
             step=Step.QUOTE,
             kind=kind,
@@ -143,7 +145,7 @@ class QuoteLevel:
             description=why,
             basis=basis,
             amount=amount,
-            shares=tuple((ln.line_id, shares[ln.line_id]) for ln in lines),
+            shares=tuple(zip((ln.line_id for ln in lines), split, strict=True)),
         )
 
     def _commit(self, adjustment: QuoteAdjustment) -> None:
