@@ -7,12 +7,18 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import lru_cache
 from typing import Any, Protocol
 
-from cpq.pricing.endings import apply_ending
+from cpq.pricing.endings import apply_ending, describe_ending
 from cpq.pricing.rules import model as M
-from cpq.pricing.tiers import block_total, range_tier, slab_total
+from cpq.pricing.tiers import (
+    block_total,
+    describe_blocks,
+    describe_slab,
+    range_tier,
+    slab_total,
+)
+from cpq.pricing.wording import plain
 
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
@@ -42,6 +48,8 @@ class LineView(Protocol):
 class Prices(Protocol):
     """What a strategy may ask of the quote being priced."""
 
+    currency: str
+
     def money(self, amounts: M.Amounts) -> Decimal: ...
 
     def price_in_list(self, code: str, line: LineView) -> Decimal | None: ...
@@ -51,11 +59,6 @@ class Prices(Protocol):
 class Outcome:
     price: Decimal | None
     explanation: str  # what was done, or why the rule could not apply
-
-
-@lru_cache(maxsize=4096)  # the same few percentages and amounts, formatted again and again
-def _fmt(value: Decimal) -> str:
-    return format(value.normalize(), "f") if value == value.to_integral() else str(value)
 
 
 def _tier_unit_prices(
@@ -76,14 +79,14 @@ def _tier_unit_prices(
 
 def fixed_price(action: M.FixedPrice, line: LineView, prices: Prices) -> Outcome:
     per_base = prices.money(action.price)
-    return Outcome(per_base * line.factor, f"fixed price {_fmt(per_base)} per base unit")
+    return Outcome(per_base * line.factor, f"fixed price {plain(per_base)} per base unit")
 
 
 def markup_on_cost(action: M.MarkupOnCost, line: LineView, prices: Prices) -> Outcome:
     if line.cost is None:
         return Outcome(None, "no unit cost for this item")
     price = line.cost * (1 + action.percent / HUNDRED)
-    return Outcome(price, f"cost {line.cost:.4f} plus {_fmt(action.percent)}% markup")
+    return Outcome(price, f"cost {line.cost:.4f} plus {plain(action.percent)}% markup")
 
 
 def volume_range(action: M.VolumeRange, line: LineView, prices: Prices) -> Outcome:
@@ -92,11 +95,11 @@ def volume_range(action: M.VolumeRange, line: LineView, prices: Prices) -> Outco
         return Outcome(None, "no list price to take the tier's percent from")
     n = range_tier([t.up_to for t in action.tiers], line.base_quantity)
     tier = action.tiers[n]
-    bound = f"up to {_fmt(tier.up_to)}" if tier.up_to is not None else "above the last bound"
-    figure = f"{_fmt(tier.percent)}% off" if tier.percent is not None else "its price"
+    bound = f"up to {plain(tier.up_to)}" if tier.up_to is not None else "above the last bound"
+    figure = f"{plain(tier.percent)}% off" if tier.percent is not None else "its price"
     return Outcome(
         unit_prices[n] * line.factor,
-        f"range tier {n + 1} ({bound}, all {_fmt(line.base_quantity)} units at {figure})",
+        f"range tier {n + 1} ({bound}, all {plain(line.base_quantity)} units at {figure})",
     )
 
 
@@ -105,7 +108,7 @@ def volume_slab(action: M.VolumeSlab, line: LineView, prices: Prices) -> Outcome
     if unit_prices is None:
         return Outcome(None, "no list price to take the tiers' percents from")
     total, parts = slab_total([t.up_to for t in action.tiers], unit_prices, line.base_quantity)
-    words = ", ".join(f"{_fmt(units)} at {price:.4f}" for units, price in parts)
+    words = describe_slab(parts, prices.currency)
     return Outcome(total / line.quantity, f"graduated: {words}; total {total:.4f}")
 
 
@@ -114,7 +117,7 @@ def block(action: M.BlockPrice, line: LineView, prices: Prices) -> Outcome:
     blocks, total = block_total(action.size, price, line.base_quantity)
     return Outcome(
         total / line.quantity,
-        f"{_fmt(blocks)} block(s) of {_fmt(action.size)} at {_fmt(price)}; total {total}",
+        f"{describe_blocks(blocks, action.size, price, prices.currency)}; total {total}",
     )
 
 
@@ -124,7 +127,7 @@ def bundle_component(action: M.BundleComponent, line: LineView, prices: Prices) 
     if line.parent_price is None:
         return Outcome(None, "not an option of a bundle")
     price = line.parent_price * action.percent / HUNDRED
-    return Outcome(price, f"{_fmt(action.percent)}% of the bundle's unit price")
+    return Outcome(price, f"{plain(action.percent)}% of the bundle's unit price")
 
 
 def formula(action: M.Formula, line: LineView, prices: Prices) -> Outcome:
@@ -139,28 +142,26 @@ def formula(action: M.Formula, line: LineView, prices: Prices) -> Outcome:
     steps = [f"{named} {base:.4f}"]
     price = base * (1 - action.discount_percent / HUNDRED)
     if action.discount_percent > 0:
-        steps.append(f"less {_fmt(action.discount_percent)}%")
+        steps.append(f"less {plain(action.discount_percent)}%")
     elif action.discount_percent < 0:
-        steps.append(f"plus {_fmt(-action.discount_percent)}%")
+        steps.append(f"plus {plain(-action.discount_percent)}%")
     if action.rounding is not None:
         price = apply_ending(price, action.rounding)
-        steps.append(
-            f"rounded to {_fmt(action.rounding.multiple)} ending {_fmt(action.rounding.ending)}"
-        )
+        steps.append(describe_ending(action.rounding))
     if action.surcharge is not None:
         surcharge = prices.money(action.surcharge) * line.factor
         price += surcharge
-        steps.append(f"plus {_fmt(surcharge)}")
+        steps.append(f"plus {plain(surcharge)}")
     if action.min_margin is not None:
         floor = base + prices.money(action.min_margin) * line.factor
         if price < floor:
             price = floor
-            steps.append(f"raised to the minimum margin ({_fmt(floor)})")
+            steps.append(f"raised to the minimum margin ({plain(floor)})")
     if action.max_margin is not None:
         ceiling = base + prices.money(action.max_margin) * line.factor
         if price > ceiling:
             price = ceiling
-            steps.append(f"lowered to the maximum margin ({_fmt(ceiling)})")
+            steps.append(f"lowered to the maximum margin ({plain(ceiling)})")
     return Outcome(max(price, ZERO), ", ".join(steps))
 
 

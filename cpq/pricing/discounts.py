@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 from decimal import ROUND_FLOOR, Decimal
-from functools import lru_cache
 
 from cpq.pricing.charges import LineView, Prices
 from cpq.pricing.rules import model as M
+from cpq.pricing.wording import plain
 
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
-
-
-@lru_cache(maxsize=4096)  # the same few percentages and amounts, formatted again and again
-def _fmt(value: Decimal) -> str:
-    return format(value.normalize(), "f")
 
 
 def free_units(action: M.FreeItems, quantity: Decimal) -> Decimal:
@@ -42,23 +37,23 @@ def apply(
     base = start if rule.combination is M.Combination.ADDITIVE else running
     match action:
         case M.DiscountPercent(percent=percent):
-            after, why = running - base * percent / HUNDRED, f"{_fmt(percent)}% off"
+            after, why = running - base * percent / HUNDRED, f"{plain(percent)}% off"
         case M.DiscountAmount(amount=amount):
             off = prices.money(amount) * line.factor
-            after, why = running - off, f"{_fmt(off)} off per unit"
+            after, why = running - off, f"{plain(off)} off per unit"
         case M.Surcharge(percent=percent, amount=amount):
             if percent is not None:
-                after, why = running + base * percent / HUNDRED, f"{_fmt(percent)}% surcharge"
+                after, why = running + base * percent / HUNDRED, f"{plain(percent)}% surcharge"
             else:
                 assert amount is not None
                 extra = prices.money(amount) * line.factor
-                after, why = running + extra, f"{_fmt(extra)} surcharge per unit"
+                after, why = running + extra, f"{plain(extra)} surcharge per unit"
         case M.FreeItems() as free:
             units = free_units(free, line.base_quantity)
             if not units:
                 return None
             after = running - base * units / line.base_quantity
-            why = f"buy {_fmt(free.buy)} get {_fmt(free.get)}: {_fmt(units)} of {_fmt(line.base_quantity)} free"
+            why = f"buy {plain(free.buy)} get {plain(free.get)}: {plain(units)} of {plain(line.base_quantity)} free"
         case _:
             raise AssertionError(f"{rule.kind} is not a discount")  # pragma: no cover
     if after < ZERO:

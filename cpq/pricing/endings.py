@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from cpq.pricing.rules.model import Ending
+from cpq.pricing.wording import plain
 
 # Direction -> how the waterfall says it.
 DIRECTIONS = {
@@ -32,8 +33,8 @@ def apply_ending(price: Decimal, ending: Ending) -> Decimal:
 def describe_ending(ending: Ending) -> str:
     """For the price waterfall, e.g. "rounded to the nearest 1, ending in 0.99"."""
     _validate(ending)
-    text = f"rounded {DIRECTIONS[ending.direction]} {_plain(ending.multiple)}"
-    return f"{text}, ending in {_plain(ending.ending)}" if ending.ending else text
+    text = f"rounded {DIRECTIONS[ending.direction]} {plain(ending.multiple)}"
+    return f"{text}, ending in {plain(ending.ending)}" if ending.ending else text
 
 
 def _validate(ending: Ending) -> None:
@@ -57,8 +58,3 @@ def _round_to_multiple(value: Decimal, multiple: Decimal, direction: str) -> Dec
     if direction == "up" or rest * 2 >= multiple:  # nearest: a tie goes up (ROUND_HALF_UP)
         return below + multiple
     return below
-
-
-def _plain(number: Decimal) -> str:
-    """5 rather than 5.00 or 5E+0, 0.99 as is."""
-    return format(number.normalize(), "f")

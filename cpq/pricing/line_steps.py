@@ -9,12 +9,13 @@ from typing import TYPE_CHECKING
 from cpq.catalog.issues import error
 from cpq.pricing import discounts
 from cpq.pricing.charges import STRATEGIES, Outcome
-from cpq.pricing.endings import apply_ending
+from cpq.pricing.endings import apply_ending, describe_ending
 from cpq.pricing.inputs import DiscountKind
 from cpq.pricing.line_state import LineState
 from cpq.pricing.rounding import to_money
 from cpq.pricing.rules import model as M
 from cpq.pricing.waterfall import Step
+from cpq.pricing.wording import plain
 
 if TYPE_CHECKING:
     from cpq.pricing.engine import Quote
@@ -108,7 +109,7 @@ def percent_of_total(q: Quote, ln: LineState, lines: list[LineState]) -> None:
         Step.PRICE,
         rule,
         rule.kind,
-        f"{rule.description}: {action.percent.normalize():f}% of {basis} (lines in scope)",
+        f"{rule.description}: {plain(action.percent)}% of {basis} (lines in scope)",
         after,
     )
 
@@ -131,12 +132,12 @@ def finish(q: Quote, ln: LineState) -> None:
         if md.kind is DiscountKind.PERCENT:
             after, why = (
                 ln.price * (1 - md.value / HUNDRED),
-                f"{md.value.normalize():f}% off by the rep",
+                f"{plain(md.value)}% off by the rep",
             )
         else:
             after, why = (
                 ln.price - md.value,
-                f"{md.value.normalize():f} off per unit by the rep",
+                f"{plain(md.value)} off per unit by the rep",
             )
         if md.reason:
             why += f" ({md.reason})"
@@ -204,11 +205,11 @@ def single(q: Quote, ln: LineState, step: Step) -> None:
     action = rule.action
     if isinstance(action, M.PriceRounding):
         after = apply_ending(ln.price, action.ending)
-        why = f"ends in {action.ending.ending.normalize():f} (multiple {action.ending.multiple.normalize():f}, {action.ending.direction})"
+        why = describe_ending(action.ending)
         if action.surcharge is not None:
             extra = q.money(action.surcharge) * ln.factor
             after += extra
-            why += f", plus {extra.normalize():f}"
+            why += f", plus {plain(extra)}"
         q.record(ln, step, rule, rule.kind, f"{rule.description}: {why}", after)
     elif isinstance(action, M.MarginFloor) and ln.cost is not None and not ln.priced_by_bundle:
         floor = action.percent / HUNDRED
@@ -223,7 +224,7 @@ def single(q: Quote, ln: LineState, step: Step) -> None:
                 step,
                 rule,
                 rule.kind,
-                f"{rule.description}: raised to a {action.percent.normalize():f}% margin",
+                f"{rule.description}: raised to a {plain(action.percent)}% margin",
                 after,
             )
         else:

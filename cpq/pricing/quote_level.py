@@ -12,6 +12,7 @@ from cpq.pricing.inputs import DiscountKind
 from cpq.pricing.rounding import to_money
 from cpq.pricing.rules import model as M
 from cpq.pricing.waterfall import PricedQuote, QuoteAdjustment, Step
+from cpq.pricing.wording import plain
 
 if TYPE_CHECKING:
     from cpq.pricing.engine import Quote
@@ -117,8 +118,8 @@ class QuoteLevel:
         tier = reached[-1]
         amount = -to_money(basis * tier.percent / HUNDRED, self.currency)
         why = (
-            f"{rule.description}: {tier.percent.normalize():f}% off, "
-            f"{rule.action.basis} {measured.normalize():f} reached {tier.threshold.normalize():f}"
+            f"{rule.description}: {plain(tier.percent)}% off, "
+            f"{rule.action.basis} {plain(measured)} reached {plain(tier.threshold)}"
         )
         return self._split(rule.kind, rule.id, why, basis, amount, lines, running)
 
@@ -161,7 +162,7 @@ class QuoteLevel:
             raise ValueError("a quote discount is a percentage")
         basis = sum(self.running.values(), ZERO)
         amount = -to_money(basis * given.value / HUNDRED, self.currency)
-        why = f"{given.value.normalize():f}% off the quote by the rep"
+        why = f"{plain(given.value)}% off the quote by the rep"
         if given.reason:
             why += f" ({given.reason})"
         adjustment = self._split(

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from cpq.money import quantize
+from cpq.pricing.wording import plain
 
 
 def check_tiers(up_tos: Sequence[Decimal | None]) -> list[str]:
@@ -90,19 +91,14 @@ def describe_slab(parts: Sequence[tuple[Decimal, Decimal]], currency: str) -> st
 def describe_blocks(blocks: Decimal, size: Decimal, block_price: Decimal, currency: str) -> str:
     """For the price waterfall, e.g. "3 blocks of 100 units at 25.00"."""
     noun = "block" if blocks == 1 else "blocks"
-    return f"{_plain(blocks)} {noun} of {_units(size)} at {_money(block_price, currency)}"
+    return f"{plain(blocks)} {noun} of {_units(size)} at {_money(block_price, currency)}"
 
 
 def _units(units: Decimal) -> str:
-    return f"{_plain(units)} {'unit' if units == 1 else 'units'}"
+    return f"{plain(units)} {'unit' if units == 1 else 'units'}"
 
 
 def _money(amount: Decimal, currency: str) -> str:
     # A unit price may carry more digits than the currency (0.0125 EUR); show them, never hide.
     rounded = quantize(amount, currency)
-    return str(rounded) if rounded == amount else _plain(amount)
-
-
-def _plain(number: Decimal) -> str:
-    """40 rather than 40.000 or 4E+1."""
-    return format(number.normalize(), "f")
+    return str(rounded) if rounded == amount else plain(amount)
