@@ -14,7 +14,6 @@ import typer
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
-from sqlalchemy import Engine
 
 from cpq.catalog.issues import Issue
 from cpq.db import migrate
@@ -72,25 +71,26 @@ def _load(folder: Path, what: str = "rule set") -> LoadedRules:
     return loaded
 
 
-def _db() -> Engine:
+def _latest_catalog() -> PricingCatalog | str:
+    """The database's latest catalog, or why there is none (not migrated, nothing synced)."""
     engine = make_engine(get_settings().database_url)
-    if not migrate.is_at_head(engine):
-        engine.dispose()
-        _say(err, "the database is not at the latest migration: run `cpq db upgrade`", "red")
-        raise typer.Exit(EXIT_FAILED)
-    return engine
-
-
-def _head_catalog() -> PricingCatalog:
-    engine = _db()
     try:
+        if not migrate.is_at_head(engine):
+            return "the database is not at the latest migration: run `cpq db upgrade`"
         with engine.connect() as conn:
             return pricing.full_catalog(conn, None)
     except CPQError as exc:
-        _say(err, exc.detail, "bold red")
-        raise typer.Exit(EXIT_FAILED) from None
+        return exc.detail
     finally:
         engine.dispose()
+
+
+def _head_catalog() -> PricingCatalog:
+    found = _latest_catalog()
+    if isinstance(found, str):
+        _say(err, found, "bold red")
+        raise typer.Exit(EXIT_FAILED)
+    return found
 
 
 def _export_catalog(export: Path) -> PricingCatalog:
@@ -112,19 +112,6 @@ ExportOption = Annotated[
 ]
 
 
-def _head_catalog_if_any() -> PricingCatalog | None:
-    engine = make_engine(get_settings().database_url)
-    try:
-        if not migrate.is_at_head(engine):
-            return None
-        with engine.connect() as conn:
-            return pricing.full_catalog(conn, None)
-    except CPQError:
-        return None  # nothing synced yet
-    finally:
-        engine.dispose()
-
-
 @rules_app.command("check")
 def check_rules(folder: Folder = None, export: ExportOption = None) -> None:
     """Validate every file of a rule set; list each problem with file:row:column.
@@ -134,7 +121,8 @@ def check_rules(folder: Folder = None, export: ExportOption = None) -> None:
     folder = folder or get_settings().rules_dir
     loaded = _load(folder)
     rule_set = loaded.rule_set
-    catalog = _export_catalog(export) if export is not None else _head_catalog_if_any()
+    found = _export_catalog(export) if export is not None else _latest_catalog()
+    catalog = None if isinstance(found, str) else found
     if catalog is None:
         _say(err, "no catalog to check names against (no database catalog, no --export)")
     else:

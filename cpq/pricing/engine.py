@@ -135,9 +135,13 @@ class Quote:
         )
         self.quote_facts["quote_quantity"] = sum((ln.base_quantity for ln in lines), ZERO)
         waiting: list[LineState] = []
+        waiting_ids: set[str] = set()  # options of a waiting bundle wait with it
         for ln in lines:
-            if (ln.parent is not None and ln.parent in waiting) or not price_step(self, ln):
+            if (ln.parent is not None and ln.parent.line_id in waiting_ids) or not price_step(
+                self, ln
+            ):
                 waiting.append(ln)
+                waiting_ids.add(ln.line_id)
             else:
                 finish(self, ln)
         for ln in waiting:  # percent of total: the lines it is a percent of are priced now

@@ -14,7 +14,7 @@ def test_names_missing_from_the_catalog_are_warned_with_file_and_line() -> None:
     rule_set = rules(
         """
         price_lists:
-          - {code: DIST, name: Distributor, base: STD-XXX, percent: -5}
+          - {code: DIST, name: Distributor, base: STD-CHF, percent: -5}
         rules:
           - id: typo
             description: A SKU that is not there
@@ -41,7 +41,7 @@ def test_names_missing_from_the_catalog_are_warned_with_file_and_line() -> None:
         ("warning", "unknown_product_group", 9, "applies_to.groups", "HW-NOPE"),
         ("warning", "unknown_customer", 9, "when.customers", "C-2"),
         ("warning", "unknown_brand", 15, "then.of.brands", "Nobrand"),
-        ("warning", "unknown_price_list", None, "price_lists.base", "STD-XXX"),
+        ("warning", "unknown_price_list", None, "price_lists.base", "STD-CHF"),
     ]
     assert all(i.file in (None, "rules.yaml") for i in issues)
     assert "never apply" in issues[0].message
