@@ -11,7 +11,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
     BaseModel,
@@ -86,12 +86,91 @@ class OptionGroup(_Schema):
     options: list[Option] = Field(min_length=1)
 
 
+class Attribute(_Schema):
+    """A characteristic chosen for the bundle from a finite list (voltage, region, colour...)."""
+
+    code: Code
+    name: Text
+    values: list[Code] = Field(min_length=1)
+    default: Code | None = None
+
+
+# Constraint kinds (docs/configuration.md). An option is named by its SKU, or ``group/SKU`` when
+# the SKU is in two groups of the bundle.
+Ref = Code
+Refs = Annotated[list[Code], Field(min_length=1)]
+
+
+class Requires(_Schema):
+    option: Ref
+    any_of: Refs
+
+
+class Excludes(_Schema):
+    option: Ref
+    options: Refs
+
+
+class Implies(_Schema):
+    option: Ref
+    adds: Refs
+
+
+class Compatible(_Schema):
+    option: Ref
+    when: dict[Code, Refs] = Field(min_length=1)  # attribute -> the values it allows
+
+
+class Cardinality(_Schema):
+    options: Annotated[list[Code], Field(min_length=2)]
+    min: int = Field(0, ge=0)
+    max: int | None = Field(None, ge=0)
+
+
+class QuantityRelation(_Schema):
+    """sum(left) OP factor * sum(right) + offset, in whole units; unselected options count 0."""
+
+    left: Refs
+    op: Literal[">=", "<=", "=="]
+    right: Refs
+    factor: int = Field(1, ge=1)
+    offset: int = 0
+
+
+CONSTRAINT_KINDS = ("requires", "excludes", "implies", "compatible", "cardinality", "quantity")
+
+
+class Constraint(_Schema):
+    code: Code
+    message: Text | None = None  # shown to the rep instead of the generated wording
+    requires: Requires | None = None
+    excludes: Excludes | None = None
+    implies: Implies | None = None
+    compatible: Compatible | None = None
+    cardinality: Cardinality | None = None
+    quantity: QuantityRelation | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Self:
+        if sum(getattr(self, kind) is not None for kind in CONSTRAINT_KINDS) != 1:
+            raise PydanticCustomError(
+                "constraint_kind", "give exactly one of " + ", ".join(CONSTRAINT_KINDS)
+            )
+        return self
+
+    @property
+    def kind(self) -> str:
+        return next(kind for kind in CONSTRAINT_KINDS if getattr(self, kind) is not None)
+
+
 class Bundle(_Schema):
     code: Code
     name: Text
     sku: Code  # the parent item
     description: Text | None = None
     option_groups: list[OptionGroup] = Field(min_length=1)
+    attributes: list[Attribute] = []
+    constraints: list[Constraint] = []
 
 
 class ModelFile(_Schema):
@@ -336,6 +415,9 @@ def _deepest(code: str, children: Children, above: tuple[str, ...] = ()) -> list
 def _definition(bundle: Bundle) -> str:
     """The canonical JSON of a bundle: equal models give equal text."""
     model = bundle.model_dump(mode="json", exclude_none=True)
+    for key in ("attributes", "constraints"):  # left out when empty, as before they existed
+        if not model[key]:
+            del model[key]
     return json.dumps(model, sort_keys=True, separators=(",", ":"))
 
 
