@@ -77,3 +77,11 @@ class Forbidden(CPQError):
     code = "forbidden"
     title = "Forbidden"
     status = 403
+
+
+class NoValidConfiguration(CPQError):
+    """The choices cannot be completed into a valid configuration; ``conflict`` says why."""
+
+    code = "no_valid_configuration"
+    title = "No valid configuration"
+    status = 422

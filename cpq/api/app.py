@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager, suppress
 from fastapi import FastAPI
 
 from cpq import __version__
-from cpq.api import catalog, health, pricing, problems, sync_runs
+from cpq.api import catalog, configurations, health, pricing, problems, sync_runs
 from cpq.db.engine import engine_for
 from cpq.errors import RuleSetInvalid
 from cpq.services.pricing import engine_for as pricing_engine_for
@@ -46,4 +46,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(catalog.router)
     app.include_router(sync_runs.router)
     app.include_router(pricing.router)
+    app.include_router(configurations.router)
     return app

@@ -6,7 +6,6 @@ Nothing is stored. Money goes out as decimal strings, never as JSON numbers.
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 from typing import Annotated, Any, Self
 
 from fastapi import APIRouter, Depends
@@ -14,14 +13,15 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    PlainSerializer,
     StringConstraints,
     field_validator,
     model_validator,
 )
 
+from cpq.api.configurations import ChoicesIn
 from cpq.api.deps import ReadConn, SettingsDep
 from cpq.api.problems import responses
+from cpq.api.types import Amount, Code, Money, Percent, Quantity, Term
 from cpq.money import is_currency
 from cpq.pricing.engine import PricingEngine
 from cpq.pricing.inputs import (
@@ -32,21 +32,11 @@ from cpq.pricing.inputs import (
     PricingRequest,
 )
 from cpq.pricing.waterfall import Adjustment, PricedLine, PricedQuote, PriceSource
-from cpq.services import pricing
+from cpq.services import configuration, pricing
 
 router = APIRouter(prefix="/v1", tags=["pricing"])
 
 MAX_LINES = 10_000
-
-# Exact decimals as JSON strings, without exponents ("0.000", never "0E-3").
-Money = Annotated[
-    Decimal, PlainSerializer(lambda d: format(d, "f"), return_type=str, when_used="json")
-]
-Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Quantity = Annotated[Decimal, Field(gt=0, le=Decimal("1e12"), decimal_places=6)]
-Amount = Annotated[Decimal, Field(ge=0, le=Decimal("1e12"), decimal_places=6)]
-Percent = Annotated[Decimal, Field(ge=0, le=100, decimal_places=6)]
-Term = Annotated[int, Field(ge=1, le=600)]
 
 
 # --- request ---------------------------------------------------------------------------------
@@ -85,6 +75,20 @@ class LineIn(_In):
     manual_discount: ManualDiscountIn | None = None
     manual_price: Amount | None = Field(None, description="The rep's net unit price.")
     term_months: Term | None = None
+    per_parent_unit: bool = Field(
+        True, description="False: the option's quantity is its whole quantity, not per parent unit."
+    )
+    configuration: ChoicesIn | None = Field(
+        None,
+        description="This line is a configured bundle: the configuration is checked and expanded "
+        "into the bundle's option lines (ids `<line id>/<option id>`); give no `options` then.",
+    )
+
+    @model_validator(mode="after")
+    def _options_or_configuration(self) -> Self:
+        if self.configuration is not None and self.options:
+            raise ValueError("give either options or a configuration, not both")
+        return self
 
     def count(self) -> int:
         return 1 + sum(option.count() for option in self.options)
@@ -99,6 +103,7 @@ class LineIn(_In):
             manual_discount=self.manual_discount.domain() if self.manual_discount else None,
             manual_price=self.manual_price,
             term_months=self.term_months,
+            per_parent_unit=self.per_parent_unit,
         )
 
 
@@ -386,4 +391,10 @@ def price(body: PriceRequestIn, conn: ReadConn, engine: EngineDep) -> dict[str, 
     every problem (unknown SKU, unit, customer, missing price...); 404 an unknown catalog
     version; 503 a rule set on the server that does not load.
     """
-    return quote_out(pricing.price_request(conn, engine, body.domain(), body.catalog_version))
+    configured = {
+        n: line.configuration.domain()
+        for n, line in enumerate(body.lines)
+        if line.configuration is not None
+    }
+    request = configuration.configure_lines(conn, body.domain(), configured, body.catalog_version)
+    return quote_out(pricing.price_request(conn, engine, request, body.catalog_version))

@@ -5,7 +5,7 @@ every id, quantity or value that does not fit the model."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 
@@ -29,8 +29,18 @@ class Choice:
 
 @dataclass(frozen=True, slots=True)
 class Selection:
-    option: str  # option id
+    option: str  # option id, or a SKU found once in the model
     quantity: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigurationRequest:
+    """A bundle and the rep's choices, as ids and values (not yet checked against the model)."""
+
+    bundle: str
+    selections: tuple[Selection, ...] = ()
+    rejected: tuple[str, ...] = ()
+    attributes: Mapping[str, str] = field(default_factory=dict)
 
 
 def read_choices(
@@ -75,6 +85,9 @@ def read_choices(
 
 def _option(model: ConfigModel, option: str, at: str, issues: list[Issue]) -> int | None:
     index = model.option_ids.get(option)
+    if index is None:
+        found = [o.index for o in model.options if o.sku == option]
+        index = found[0] if len(found) == 1 else None
     if index is None:
         message = f"{option!r} is not an option of bundle {model.code}"
         issues.append(error("unknown_option", message, column=at))

@@ -47,7 +47,8 @@ class LineInput:
     options under it, and what the rep changed by hand.
 
     An option's quantity is per unit of its parent line: a cabinet with 2 I/O modules, quoted 3
-    times, prices 6 modules.
+    times, prices 6 modules; unless ``per_parent_unit`` is false (a bundle option of fixed
+    quantity: one commissioning fee however many cabinets).
     """
 
     line_id: str
@@ -58,6 +59,7 @@ class LineInput:
     manual_discount: ManualDiscount | None = None
     manual_price: Decimal | None = None  # the rep's net unit price, kept through repricing
     term_months: int | None = None
+    per_parent_unit: bool = True
 
 
 @dataclass(frozen=True, slots=True)

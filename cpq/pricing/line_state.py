@@ -127,7 +127,8 @@ def _line(
             "unit",
         )
         return None
-    quantity = given.quantity * (parent.quantity if parent is not None else ONE)
+    per_parent = parent is not None and given.per_parent_unit
+    quantity = given.quantity * (parent.quantity if per_parent and parent is not None else ONE)
     base_quantity = quantity * factor
     listed = q.pricer.list_price(item.sku, unit, quantity, base_quantity) if quantity > 0 else None
     digits = q.digits

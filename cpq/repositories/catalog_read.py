@@ -195,3 +195,9 @@ def product_models(conn: Connection, version: int, code: str | None = None) -> l
     t = table_of(E.PRODUCT_MODELS)
     where = [t.c.code == code] if code is not None else []
     return _rows(conn, E.PRODUCT_MODELS, version, *where, order=["code"])
+
+
+def item_names(conn: Connection, version: int, skus: set[str]) -> dict[str, str]:
+    t = table_of(E.ITEMS)
+    query = select(t.c.sku, t.c.name).where(as_of(t, version), t.c.sku.in_(sorted(skus)))
+    return {sku: name for sku, name in conn.execute(query)}

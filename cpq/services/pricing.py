@@ -98,7 +98,7 @@ def _skus(lines: Iterable[LineInput]) -> Iterator[str]:
         yield from _skus(line.options)
 
 
-def _version(conn: Connection, requested: int | None) -> int:
+def pinned_version(conn: Connection, requested: int | None) -> int:
     version = resolve_version(conn, requested)
     if version is None:
         if requested is not None:
@@ -110,7 +110,7 @@ def _version(conn: Connection, requested: int | None) -> int:
 def full_catalog(conn: Connection, catalog_version: int | None) -> PricingCatalog:
     """Everything pricing reads of ``catalog_version`` (default: the latest), for pricing many
     baskets (rule examples, impact previews); ``NotFound`` as for ``price_request``."""
-    return load_full_pricing_catalog(conn, _version(conn, catalog_version))
+    return load_full_pricing_catalog(conn, pinned_version(conn, catalog_version))
 
 
 def price_request(
@@ -121,7 +121,7 @@ def price_request(
     ``NotFound`` for an unknown version or when no catalog was ever synced; ``InvalidInput`` with
     every issue when the request cannot be priced (unknown SKU, unit, customer, no price...).
     """
-    version = _version(conn, catalog_version)
+    version = pinned_version(conn, catalog_version)
     catalog = load_pricing_catalog(conn, version, _skus(request.lines), request.context.customer)
     try:
         return engine.price(request, catalog)

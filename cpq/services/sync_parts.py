@@ -19,6 +19,7 @@ from cpq.catalog.issues import Issue, has_errors
 from cpq.catalog.parse import Parsed, parse
 from cpq.catalog.product_models import check_models, to_records
 from cpq.catalog.tables import SourceRead
+from cpq.configuration.validation import check_configurations
 from cpq.repositories import catalog_store, raw_snapshots
 from cpq.sync.mapping import Profile
 from cpq.sync.product_models import load_product_models
@@ -114,7 +115,10 @@ def add_product_models(
     parsed.issues.extend(issues)
     if has_errors(issues):
         return
-    parsed.issues.extend(check_models(models, items()))
+    found = check_models(models, items())
+    if not has_errors(found):
+        found.extend(check_configurations(models))
+    parsed.issues.extend(found)
     records = to_records(models)
     parsed.records[E.PRODUCT_MODELS.name] = records
     file_index = E.PRODUCT_MODELS.index("file")
