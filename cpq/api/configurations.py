@@ -201,6 +201,8 @@ def _reason(model: ConfigModel, choices: Sequence[Choice], reason: Reason | None
         return None
     chosen = [choices[c] for c in reason.choices]
     rules = "; ".join(describe_rule(model, model.rules[r]) for r in reason.rules)
+    if not rules and chosen:  # the structure alone: an option of a nested bundle needs the bundle
+        rules = "an option of a nested bundle comes with the bundle"
     cause = f"you chose {describe_choices(model, chosen)}" if chosen else "the model itself"
     return {
         "message": f"{verb} because {cause}" + (f": {rules}" if rules else ""),

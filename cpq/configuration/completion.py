@@ -26,24 +26,33 @@ def complete(
     for lits in literals:
         for lit in lits:
             wcnf.append([lit])
-    defaults: list[int] = []  # kept when possible: one outweighs all of the wishes below
-    wishes: list[list[int]] = []  # no other option; quantities at their default
+    # Three tiers of wishes, each outweighing everything below it: keep the defaults (of the
+    # bundles selected); add no other option and leave each quantity at its default; then move
+    # quantities by as few units as possible.
+    defaults: list[list[int]] = []
+    wishes: list[list[int]] = []
+    steps: list[list[int]] = []
     for option in model.options:
         var = enc.option_var[option.index]
-        (defaults.append(var) if option.default else wishes.append([-var]))
+        unless = [] if option.parent is None else [-enc.option_var[option.parent]]
+        (defaults.append([*unless, var]) if option.default else wishes.append([-var]))
         units = enc.units.get(option.index)
         if units is not None and option.editable:
             d = int(option.default_quantity())
             wishes.append([-var, units[d - 1]])
+            steps.extend([-var, u] for u in units[1 : d - 1])
             if d < len(units):
                 wishes.append([-units[d]])
+                steps.extend([-u] for u in units[d + 1 :])
     for attribute in model.attributes:
         if attribute.default is not None:
-            defaults.append(enc.value_names[attribute.index][attribute.default])
-    for wish in wishes:
-        wcnf.append(wish, weight=1)
-    for lit in defaults:
-        wcnf.append([lit], weight=len(wishes) + 1)
+            unless = [] if attribute.parent is None else [-enc.option_var[attribute.parent]]
+            defaults.append([*unless, enc.value_names[attribute.index][attribute.default]])
+    weight = 1
+    for tier in (steps, wishes, defaults):
+        for clause in tier:
+            wcnf.append(clause, weight=weight)
+        weight = weight * len(tier) + weight
     with RC2(wcnf, solver="g4") as rc2:
         found = rc2.compute()
     if found is None:

@@ -32,12 +32,13 @@ def describe_rule(model: ConfigModel, rule: Rule) -> str:
     """What the rule asks, in one sentence; the author's message when the model gives one."""
     if rule.message:
         return rule.message
+    within = "" if rule.parent is None else f"{option_name(model, rule.parent)} > "
     if rule.kind == "group":
         assert rule.group is not None
-        return f"{model.groups[rule.group].name}: {_bounds(rule.min, rule.max)}"
+        return f"{within}{model.groups[rule.group].name}: {_bounds(rule.min, rule.max)}"
     if rule.kind == "attribute":
         assert rule.attribute is not None
-        return f"{model.attributes[rule.attribute].name} takes exactly one value"
+        return f"{within}{model.attributes[rule.attribute].name} takes exactly one value"
     assert rule.kind == "cardinality" or rule.kind == "quantity" or rule.subject is not None
     subject = option_name(model, rule.subject) if rule.subject is not None else ""
     if rule.kind == "requires":

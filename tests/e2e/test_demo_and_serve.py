@@ -30,6 +30,24 @@ def test_the_demo_starts_with_the_demo_catalog(db_url: str, tmp_path: Path) -> N
         }
         priced = httpx.post(f"{url}/v1/price", json=basket)
         junk = httpx.post(f"{url}/v1/price", json={"context": {"currency": "EURO"}, "lines": []})
+        # The README's configuration examples, then the completed bundle priced.
+        evaluated = httpx.post(
+            f"{url}/v1/configurations/evaluate",
+            json={
+                "bundle": "CAB-CONTROL",
+                "selections": [{"option": "PSU-UPS-CTL"}],
+                "attributes": {"voltage": "120"},
+            },
+        )
+        completed = httpx.post(
+            f"{url}/v1/configurations/complete",
+            json={"bundle": "CAB-CONTROL", "selections": [{"option": "HMI-10"}], "quantity": 2},
+        )
+        cabinet = {
+            "context": {"currency": "EUR", "pricing_date": "2026-03-02"},
+            "lines": [completed.json()["line"]],
+        }
+        priced_cabinet = httpx.post(f"{url}/v1/price", json=cabinet)
 
     assert ready["status"] == "ready" and ready["catalog_version"] == 1
     assert len(products["data"]) >= 300
@@ -49,6 +67,16 @@ def test_the_demo_starts_with_the_demo_catalog(db_url: str, tmp_path: Path) -> N
     assert line["source"]["price_list"] == "STD-EUR"
     assert junk.status_code == 422
     assert junk.headers["content-type"].startswith("application/problem+json")
+    assert evaluated.status_code == 200, evaluated.text
+    states = {o["id"]: o["state"] for o in evaluated.json()["options"]}
+    assert states["power/PSU-24-10"] == "implied" and states["power/PSU-24-05"] == "closed"
+    assert completed.status_code == 200, completed.text
+    chosen = {s["sku"] for s in completed.json()["configuration"]["selections"]}
+    assert "HMI-10" in chosen and chosen & {"CAB-ST-800600300", "CAB-SS-800600300"}
+    assert priced_cabinet.status_code == 200, priced_cabinet.text
+    cabinet_lines = priced_cabinet.json()["lines"]
+    assert cabinet_lines[0]["sku"] == "KIT-CAB-CTL" and cabinet_lines[0]["quantity"] == "2"
+    assert {ln["sku"] for ln in cabinet_lines[1:]} == chosen
 
 
 def test_serve_answers_readiness_and_openapi(db_url: str) -> None:
