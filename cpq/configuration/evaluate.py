@@ -70,10 +70,11 @@ def evaluate(model: ConfigModel, oracle: Oracle, choices: Sequence[Choice]) -> E
     oracle.begin(choices)
     assumptions = oracle.assumptions(range(len(choices)))
     first = oracle.model(assumptions)
-    if first is None:
-        conflict = _reason(oracle, oracle.smallest([]), [])
-        return _inconsistent(model, oracle, tuple(choices), conflict)
     targets = _targets(model, oracle, choices)
+    if first is None:  # every open option and value is closed by the conflict itself
+        conflict = _reason(oracle, oracle.smallest([]), [])
+        closed_all = dict.fromkeys(targets, conflict)
+        return _evaluation(model, oracle, tuple(choices), closed_all, {}, conflict)
     can_true: set[int] = set()
     can_false: set[int] = set()
 
@@ -93,7 +94,7 @@ def evaluate(model: ConfigModel, oracle: Oracle, choices: Sequence[Choice]) -> E
                 verdict[var] = _reason(oracle, oracle.smallest([lit]), [lit])
             else:
                 learn(found)
-    return _evaluation(model, oracle, tuple(choices), closed, implied)
+    return _evaluation(model, oracle, tuple(choices), closed, implied, None)
 
 
 def _targets(model: ConfigModel, oracle: Oracle, choices: Sequence[Choice]) -> list[int]:
@@ -119,6 +120,7 @@ def _evaluation(
     choices: tuple[Choice, ...],
     closed: dict[int, Reason],
     implied: dict[int, Reason],
+    conflict: Reason | None,
 ) -> Evaluation:
     enc = oracle.enc
     by_option = {c.target: c for c in choices if c.kind is not ChoiceKind.VALUE}
@@ -150,8 +152,8 @@ def _evaluation(
     configuration = _configuration(model, choices, options, values)
     return Evaluation(
         choices=choices,
-        consistent=True,
-        conflict=None,
+        consistent=conflict is None,
+        conflict=conflict,
         configuration=configuration,
         violations=tuple(violations(model, configuration)),
         options=tuple(options),
@@ -187,52 +189,3 @@ def _configuration(
         )
     chosen = {v.attribute: v.value for v in values if v.state in (State.SELECTED, State.IMPLIED)}
     return Configuration(selected, chosen, quantities)
-
-
-def _inconsistent(
-    model: ConfigModel, oracle: Oracle, choices: tuple[Choice, ...], conflict: Reason
-) -> Evaluation:
-    """No completion: every open option and value is closed by the conflict itself."""
-    decided = {c.target for c in choices if c.kind is not ChoiceKind.VALUE}
-    options = tuple(
-        OptionState(o.index, State.CLOSED, conflict)
-        if o.index not in decided
-        else OptionState(
-            o.index,
-            State.SELECTED
-            if next(
-                c for c in choices if c.target == o.index and c.kind is not ChoiceKind.VALUE
-            ).kind
-            is ChoiceKind.SELECT
-            else State.REJECTED,
-        )
-        for o in model.options
-    )
-    selected = frozenset(c.target for c in choices if c.kind is ChoiceKind.SELECT)
-    quantities = {
-        c.target: c.quantity or model.options[c.target].default_quantity()
-        for c in choices
-        if c.kind is ChoiceKind.SELECT
-    }
-    chosen = {c.target: c.value for c in choices if c.kind is ChoiceKind.VALUE and c.value}
-    configuration = Configuration(selected, chosen, quantities)
-    values = tuple(
-        ValueState(
-            a.index,
-            v,
-            State.SELECTED if chosen.get(a.index) == v else State.CLOSED,
-            None if chosen.get(a.index) == v else conflict,
-        )
-        for a in model.attributes
-        for v in a.values
-    )
-    return Evaluation(
-        choices=choices,
-        consistent=False,
-        conflict=conflict,
-        configuration=configuration,
-        violations=tuple(violations(model, configuration)),
-        options=options,
-        values=values,
-        solver_calls=oracle.calls,
-    )
