@@ -29,6 +29,7 @@ class Encoding:
     hard: list[Clause] = field(default_factory=list)  # the structure: nesting, quantity order
     ruled: list[tuple[int, Clause]] = field(default_factory=list)  # (rule index, clause)
     top: int = 0  # the highest variable used
+    rules: int = 0  # how many rules (selector variables follow ``top``)
 
     def selector(self, rule: int) -> int:
         """The variable that switches rule ``rule`` on (in a solver built with selectors)."""
@@ -72,6 +73,7 @@ def encode(model: ConfigModel) -> Encoding:
             enc.ruled.append((rule.index, clause + guard))
     enc.hard.extend(pool.definitions)
     enc.top = pool.top
+    enc.rules = len(model.rules)
     return enc
 
 
@@ -149,10 +151,10 @@ def _cardinality(rule: Rule, enc: Encoding, pool: _Vars) -> list[Clause]:
 
 
 def _quantity(rule: Rule, enc: Encoding, pool: _Vars) -> list[Clause]:
-    """sum(left) OP factor * sum(right) + offset over unary literals, through two totalizers a
-    side: one counting true literals upwards, one counting false ones (a lower bound)."""
-    left = [u for o in rule.options for u in enc.units[o]]
-    right = [u for o in rule.others for u in enc.units[o]]
+    """sum(left) OP factor * sum(right) + offset over unary quantity literals. A side of one
+    option counts with its own literals; a sum, with python-sat's totalizer."""
+    left = [enc.units[o] for o in rule.options]
+    right = [enc.units[o] for o in rule.others]
     clauses: list[Clause] = []
     f, c = rule.factor, rule.offset
     if rule.op in (">=", "=="):  # right >= k  ->  left >= f*k + c
@@ -163,20 +165,33 @@ def _quantity(rule: Rule, enc: Encoding, pool: _Vars) -> list[Clause]:
 
 
 def _at_least_when(
-    cause: list[int], effect: list[int], need: Callable[[int], int], pool: _Vars
+    cause: list[list[int]], effect: list[list[int]], need: Callable[[int], int], pool: _Vars
 ) -> Iterator[Clause]:
-    """For every k: (at least k of ``cause`` true) -> (at least need(k) of ``effect`` true)."""
-    upward = _totalizer(cause, pool)  # upward[k - 1]: at least k of cause
-    missing = _totalizer([-lit for lit in effect], pool)  # missing[j]: at least j + 1 false
-    for k in range(len(cause) + 1):
+    """For every k: (at least k units of ``cause``) -> (at least need(k) units of ``effect``)."""
+    reached = _reached(cause, pool)
+    ensure = _ensure(effect, pool)
+    for k in range(len(reached) + 1):
         t = need(k)
         if t <= 0:
             continue
-        when = [] if k == 0 else [-upward[k - 1]]
-        if t > len(effect):
-            yield when
-        else:
-            yield [*when, -missing[len(effect) - t]]
+        when = [] if k == 0 else [-reached[k - 1]]
+        yield when if t > len(ensure) else [*when, ensure[t - 1]]
+
+
+def _reached(side: list[list[int]], pool: _Vars) -> list[int]:
+    """r[k - 1]: true whenever the side counts at least k units."""
+    if len(side) == 1:
+        return side[0]  # an option's own unary literals are exact
+    return _totalizer([u for units in side for u in units], pool)
+
+
+def _ensure(side: list[list[int]], pool: _Vars) -> list[int]:
+    """e[t - 1]: when true, the side counts at least t units."""
+    if len(side) == 1:
+        return side[0]
+    lits = [u for units in side for u in units]
+    missing = _totalizer([-u for u in lits], pool)  # missing[j]: at least j + 1 units short
+    return [-missing[len(lits) - t] for t in range(1, len(lits) + 1)]
 
 
 def _totalizer(lits: list[int], pool: _Vars) -> list[int]:

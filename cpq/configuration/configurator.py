@@ -27,9 +27,9 @@ class Configurator:
         model, problems = flatten(root, bundles)
         return (None if problems else cls(model)), problems
 
-    def evaluate(self, choices: Sequence[Choice]) -> Evaluation:
+    def evaluate(self, choices: Sequence[Choice], explain: bool = True) -> Evaluation:
         with self.pool.oracle() as oracle:
-            return evaluate(self.model, oracle, choices)
+            return evaluate(self.model, oracle, choices, explain)
 
     def complete(self, choices: Sequence[Choice]) -> Configuration | None:
         with self.pool.oracle() as oracle:

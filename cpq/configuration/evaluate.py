@@ -10,7 +10,7 @@ option is the smallest set of current choices that forces it, with the rules inv
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
@@ -66,46 +66,88 @@ class Evaluation:
         return self.consistent and not self.violations
 
 
-def evaluate(model: ConfigModel, oracle: Oracle, choices: Sequence[Choice]) -> Evaluation:
+Verdicts = Mapping[int, Reason | None]  # variable -> why closed (or implied); None: not asked
+
+
+def evaluate(
+    model: ConfigModel, oracle: Oracle, choices: Sequence[Choice], explain: bool = True
+) -> Evaluation:
+    """The state of every option and value; with ``explain``, the reason of each closed or
+    implied one."""
     oracle.begin(choices)
     assumptions = oracle.assumptions(range(len(choices)))
-    first = oracle.model(assumptions)
     targets = _targets(model, oracle, choices)
+    first = oracle.model(assumptions)
     if first is None:  # every open option and value is closed by the conflict itself
         conflict = _reason(oracle, oracle.smallest([]), [])
         closed_all = dict.fromkeys(targets, conflict)
         return _evaluation(model, oracle, tuple(choices), closed_all, {}, conflict)
-    can_true: set[int] = set()
-    can_false: set[int] = set()
+    impossible = _settle(oracle, assumptions, targets, first)
+    reasons = _explain(oracle, len(choices), impossible) if explain else {}
+    closed = {lit: reasons.get(lit) for lit in impossible if lit > 0}
+    implied = {-lit: reasons.get(lit) for lit in impossible if lit < 0}
+    return _evaluation(model, oracle, tuple(choices), closed, implied, None)
+
+
+def _settle(
+    oracle: Oracle, assumptions: list[int], targets: list[int], first: list[int]
+) -> list[int]:
+    """The target literals no valid configuration with the choices has: ``var`` for an option
+    or value that is closed, ``-var`` for one that is implied.
+
+    Unit propagation settles most at once; every configuration the solver finds shows others
+    possible both ways. The rest get a question each, the solver preferring the options not yet
+    seen selected, so that each configuration it finds settles as many as it can.
+    """
+    forced = oracle.propagated(assumptions) or set()
+    open_targets = set(targets)
+    impossible = [-lit for lit in forced if abs(lit) in open_targets]
+    may_be_true = {v for v in targets if v not in forced and -v not in forced}
+    may_be_false = set(may_be_true)
 
     def learn(found: list[int]) -> None:
-        for lit in found:
-            (can_true if lit > 0 else can_false).add(abs(lit))
+        may_be_true.difference_update([v for v in may_be_true if found[v - 1] > 0])
+        may_be_false.difference_update([v for v in may_be_false if found[v - 1] < 0])
+        oracle.prefer([*may_be_true, *(-v for v in open_targets - may_be_true)])
 
     learn(first)
-    closed: dict[int, Reason] = {}
-    implied: dict[int, Reason] = {}
     for var in targets:
-        for lit, seen, verdict in ((var, can_true, closed), (-var, can_false, implied)):
-            if var in seen or var in closed:
+        for lit, pending in ((var, may_be_true), (-var, may_be_false)):
+            if abs(lit) not in pending:
                 continue
+            pending.discard(abs(lit))
             found = oracle.model([*assumptions, lit])
             if found is None:
-                verdict[var] = _reason(oracle, oracle.smallest([lit]), [lit])
+                impossible.append(lit)
             else:
                 learn(found)
-    return _evaluation(model, oracle, tuple(choices), closed, implied, None)
+    return impossible
+
+
+def _explain(oracle: Oracle, count: int, impossible: list[int]) -> dict[int, Reason]:
+    """The reason of each impossible literal: none when the model alone rules it out; a single
+    choice when propagating that choice alone rules it out; else the oracle's smallest set."""
+    singles = [oracle.propagated(oracle.assumptions([c])) for c in range(count)]
+    reasons = {}
+    for lit in impossible:
+        if not oracle.possible_alone([lit]):
+            found: list[int] = []
+        else:
+            single = (c for c, forced in enumerate(singles) if forced is None or -lit in forced)
+            one = next(single, None)
+            found = [one] if one is not None else oracle.smallest([lit])
+        reasons[lit] = _reason(oracle, found, [lit])
+    return reasons
 
 
 def _targets(model: ConfigModel, oracle: Oracle, choices: Sequence[Choice]) -> list[int]:
     """Variables of the options and attribute values the choices leave open."""
     enc = oracle.enc
     decided_options = {c.target for c in choices if c.kind is not ChoiceKind.VALUE}
-    decided_attributes = {c.target for c in choices if c.kind is ChoiceKind.VALUE}
+    chosen_values = {enc.value_names[c.target][c.value] for c in choices if c.value is not None}
     targets = [enc.option_var[o.index] for o in model.options if o.index not in decided_options]
     for attribute in model.attributes:
-        if attribute.index not in decided_attributes:
-            targets.extend(enc.value_var[attribute.index])
+        targets.extend(v for v in enc.value_var[attribute.index] if v not in chosen_values)
     return targets
 
 
@@ -118,8 +160,8 @@ def _evaluation(
     model: ConfigModel,
     oracle: Oracle,
     choices: tuple[Choice, ...],
-    closed: dict[int, Reason],
-    implied: dict[int, Reason],
+    closed: Verdicts,
+    implied: Verdicts,
     conflict: Reason | None,
 ) -> Evaluation:
     enc = oracle.enc
@@ -138,14 +180,8 @@ def _evaluation(
     for attribute in model.attributes:
         chosen = by_attribute.get(attribute.index)
         for value, var in zip(attribute.values, enc.value_var[attribute.index], strict=True):
-            if chosen is not None:
-                state = State.SELECTED if chosen.value == value else State.CLOSED
-                reason = (
-                    None
-                    if chosen.value == value
-                    else Reason((choices.index(chosen),), (model.attribute_rules[attribute.index],))
-                )
-                values.append(ValueState(attribute.index, value, state, reason))
+            if chosen is not None and chosen.value == value:
+                values.append(ValueState(attribute.index, value, State.SELECTED))
             else:
                 found = _open(attribute.index, var, closed, implied)
                 values.append(ValueState(attribute.index, value, found.state, found.reason))
@@ -162,9 +198,7 @@ def _evaluation(
     )
 
 
-def _open(
-    index: int, var: int, closed: dict[int, Reason], implied: dict[int, Reason]
-) -> OptionState:
+def _open(index: int, var: int, closed: Verdicts, implied: Verdicts) -> OptionState:
     if var in closed:
         return OptionState(index, State.CLOSED, closed[var])
     if var in implied:

@@ -112,7 +112,6 @@ class ConfigModel:
     rules: list[Rule] = field(default_factory=list)
     option_ids: dict[str, int] = field(default_factory=dict)
     attribute_ids: dict[str, int] = field(default_factory=dict)
-    attribute_rules: dict[int, int] = field(default_factory=dict)  # attribute -> its rule
     counted: frozenset[int] = frozenset()  # options whose quantity a quantity relation counts
 
     def ancestors(self, option: int) -> list[int]:
@@ -219,7 +218,6 @@ def _add_bundle(
         attributes[attribute.code] = index
         model.attributes.append(value_node)
         model.attribute_ids[value_node.id] = index
-        model.attribute_rules[index] = len(model.rules)
         _add_rule(
             model, id=value_node.id, kind="attribute", parent=parent, source=source, attribute=index
         )

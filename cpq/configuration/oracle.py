@@ -26,7 +26,11 @@ class Oracle:
     def __init__(self, enc: Encoding) -> None:
         self.enc = enc
         self._solver = Solver(name=SOLVER, bootstrap_with=[*enc.hard, *(c for _, c in enc.ruled)])
+        if enc.top:  # so that every model has every variable, even one no clause mentions
+            self._solver.add_clause([enc.top, -enc.top])
         self._guarded: Solver | None = None
+        self._vars_of_rule: list[set[int]] = []  # of the guarded solver
+        self._rules_of_var: dict[int, list[int]] = {}
         self._alone: dict[tuple[int, ...], bool] = {}  # extra literals -> possible with no choice
         self._lits: list[list[int]] = []
         self._owner: dict[int, int] = {}
@@ -62,7 +66,7 @@ class Oracle:
 
     # -- questions -------------------------------------------------------------------------
     def model(self, assumptions: list[int]) -> list[int] | None:
-        """A satisfying assignment (a list of literals), or None."""
+        """A satisfying assignment (``found[var - 1]`` is var or -var), or None."""
         self.calls += 1
         if self._solver.solve(assumptions=assumptions):
             found: list[int] = self._solver.get_model()
@@ -73,11 +77,36 @@ class Oracle:
         self.calls += 1
         return bool(self._solver.solve(assumptions=assumptions))
 
+    def propagated(self, assumptions: list[int]) -> set[int] | None:
+        """The literals unit propagation derives from ``assumptions`` (None: a conflict). Cheap,
+        and it settles most options a choice closes or implies without a search."""
+        self.calls += 1
+        ok, found = self._solver.propagate(assumptions=assumptions)
+        return set(found) if ok else None
+
+    def prefer(self, literals: list[int]) -> None:
+        """Polarities the solver tries first (so each configuration it finds settles more)."""
+        self._solver.set_phases(literals=literals)
+
+    # -- explanations ----------------------------------------------------------------------
+    def possible_alone(self, extra: list[int]) -> bool:
+        """Whether ``extra`` has a valid configuration with no choice at all (kept per oracle)."""
+        key = tuple(extra)
+        alone = self._alone.get(key)
+        if alone is None:
+            alone = self._alone[key] = self.holds(extra)
+        return alone
+
     def smallest(self, extra: list[int]) -> list[int]:
         """The smallest set of choices (indices) that, with the ``extra`` literals, has no
-        configuration. The last question asked must have been that one with every choice."""
+        configuration: the solver's core, reduced choice by choice, then smaller sets tried
+        (up to the search budget), skipping those a configuration found already satisfies."""
+        if not self.possible_alone(extra):
+            return []
+        if self.holds(self.assumptions(range(len(self._lits))) + extra):
+            raise ValueError("the choices do not rule it out")
         found = self._core_choices()
-        for c in list(found):  # deletion: keep only the choices the conflict needs
+        for c in list(found):
             if c not in found:
                 continue
             trial = [d for d in found if d != c]
@@ -91,47 +120,73 @@ class Oracle:
         return sorted({self._owner[lit] for lit in core if lit in self._owner})
 
     def _smaller(self, extra: list[int], found: list[int]) -> list[int]:
-        """A set smaller than ``found`` when one exists (up to the search budget)."""
-        if not found:
-            return found
-        key = tuple(extra)
-        alone = self._alone.get(key)
-        if alone is None:
-            alone = self._alone[key] = self.holds(extra)
-        if not alone:
-            return []
+        satisfied: list[set[int]] = []  # the choices each configuration found keeps
         budget = SMALLEST_SEARCH_BUDGET
         for size in range(1, len(found)):
             for subset in combinations(range(len(self._lits)), size):
+                if any(satisfied_by.issuperset(subset) for satisfied_by in satisfied):
+                    continue
                 if budget == 0:
                     return found
                 budget -= 1
-                if not self.holds(self.assumptions(subset) + extra):
+                model = self.model(self.assumptions(subset) + extra)
+                if model is None:
                     return list(subset)
+                satisfied.append(self._kept(model))
         return found
 
+    def _kept(self, model: list[int]) -> set[int]:
+        return {c for c, lits in enumerate(self._lits) if all(model[abs(x) - 1] == x for x in lits)}
+
     def rules(self, assumptions: list[int]) -> list[int]:
-        """A set of rules (indices) that together rule out ``assumptions``, none of them spare."""
+        """A set of rules (indices) that together rule out ``assumptions``, none of them spare.
+
+        Asked of the solver whose rules hang on selector literals: all selectors assumed, the
+        rules near the assumptions first (the solver stops at the first conflict); then the core
+        reduced rule by rule by unit propagation (a rule stays when propagation without it finds
+        no conflict, so a conflict that needs search may keep a rule it could do without).
+        """
         solver = self._with_selectors()
         enc = self.enc
-        selectors = [enc.selector(r) for r in sorted({r for r, _ in enc.ruled})]
         self.calls += 1
-        if solver.solve(assumptions=assumptions + selectors):
-            return []  # the structure alone rules it out
-        needed = [s for s in solver.get_core() or [] if enc.rule_of(s) is not None and s > enc.top]
+        if solver.solve(assumptions=assumptions + self._nearest_first(assumptions)):
+            return []  # not ruled out at all
+        needed = [s for s in solver.get_core() or [] if enc.rule_of(s) is not None]
         for s in list(needed):
+            if s not in needed:
+                continue
             trial = [t for t in needed if t != s]
             self.calls += 1
-            if not solver.solve(assumptions=assumptions + trial):
-                core = set(solver.get_core() or [])
-                needed = [t for t in trial if t in core]
+            if not solver.propagate(assumptions=assumptions + trial)[0]:
+                needed = trial
         return sorted(r for s in needed if (r := enc.rule_of(s)) is not None)
+
+    def _nearest_first(self, assumptions: list[int]) -> list[int]:
+        """Every rule's selector, those of rules sharing variables with the assumptions first,
+        then of rules sharing variables with those."""
+        near: set[int] = set()
+        frontier = {abs(lit) for lit in assumptions}
+        for _ in range(2):
+            found = {r for v in frontier for r in self._rules_of_var.get(v, ())} - near
+            near |= found
+            frontier = {v for r in found for v in self._vars_of_rule[r]}
+        first = self.enc.top + 1
+        return [first + r for r in sorted(near)] + [
+            first + r for r in range(self.enc.rules) if r not in near
+        ]
 
     def _with_selectors(self) -> Solver:
         if self._guarded is None:
             enc = self.enc
             clauses = [*enc.hard, *([*c, -enc.selector(r)] for r, c in enc.ruled)]
             self._guarded = Solver(name=SOLVER, bootstrap_with=clauses)
+            vars_of_rule: dict[int, set[int]] = {}
+            for rule, clause in enc.ruled:
+                vars_of_rule.setdefault(rule, set()).update(abs(lit) for lit in clause)
+            self._vars_of_rule = [vars_of_rule.get(r, set()) for r in range(enc.rules)]
+            for rule, found in enumerate(self._vars_of_rule):
+                for var in found:
+                    self._rules_of_var.setdefault(var, []).append(rule)
         return self._guarded
 
 
