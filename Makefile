@@ -34,6 +34,7 @@ test: lint typecheck pytest
 bench: install
 	$(PY) bench/sync_bench.py
 	$(PY) bench/pricing_bench.py
+	$(PY) bench/configuration_bench.py
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache

@@ -63,6 +63,9 @@ class ChoicesIn(_In):
 
 class EvaluateIn(ChoicesIn):
     catalog_version: int | None = Field(None, ge=1, description="Default: the latest.")
+    explain: bool = Field(
+        True, description="false: states only, no reasons (faster on large bundles)."
+    )
 
 
 class CompleteIn(EvaluateIn):
@@ -321,7 +324,7 @@ def evaluate(body: EvaluateIn, conn: ReadConn) -> dict[str, Any]:
     the smallest set of choices (and the rules) that closes or implies it. 404: unknown bundle or
     catalog version; 422: an unknown option, attribute or value, or a quantity out of bounds."""
     loaded = service.load(conn, body.bundle, body.catalog_version)
-    _, evaluation = service.evaluate(loaded, body.domain())
+    _, evaluation = service.evaluate(loaded, body.domain(), body.explain)
     return evaluation_out(loaded, evaluation)
 
 

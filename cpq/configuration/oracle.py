@@ -19,7 +19,7 @@ from cpq.configuration.choices import Choice, ChoiceKind
 from cpq.configuration.cnf import Encoding
 
 SOLVER = "minisat22"
-SMALLEST_SEARCH_BUDGET = 256  # solver calls spent looking for a smaller explanation
+SMALLEST_SEARCH_BUDGET = 64  # solver calls spent looking for a smaller explanation
 
 
 class Oracle:
@@ -31,6 +31,9 @@ class Oracle:
         self._guarded: Solver | None = None
         self._vars_of_rule: list[set[int]] = []  # of the guarded solver
         self._rules_of_var: dict[int, list[int]] = {}
+        self._all_selectors: list[int] = []
+        self._choice_vars: set[int] = set()
+        self._near_choices: set[int] | None = None  # rules near the choices, found when asked
         self._alone: dict[tuple[int, ...], bool] = {}  # extra literals -> possible with no choice
         self._lits: list[list[int]] = []
         self._owner: dict[int, int] = {}
@@ -46,6 +49,8 @@ class Oracle:
         """Take the choices the next questions are about."""
         self._lits = [self.literals(c) for c in choices]
         self._owner = {lit: c for c, lits in enumerate(self._lits) for lit in lits}
+        self._choice_vars = {abs(lit) for lit in self._owner}
+        self._near_choices = None
 
     def literals(self, choice: Choice) -> list[int]:
         enc = self.enc
@@ -162,18 +167,24 @@ class Oracle:
         return sorted(r for s in needed if (r := enc.rule_of(s)) is not None)
 
     def _nearest_first(self, assumptions: list[int]) -> list[int]:
-        """Every rule's selector, those of rules sharing variables with the assumptions first,
-        then of rules sharing variables with those."""
+        """Every rule's selector, those of rules sharing variables with the assumptions first
+        (the choices' are found once per evaluation); repeats are harmless to the solver."""
+        if self._near_choices is None:
+            self._near_choices = self._near(self._choice_vars)
+        near = self._near_choices | self._near(
+            {abs(lit) for lit in assumptions} - self._choice_vars
+        )
+        return [self.enc.top + 1 + r for r in sorted(near)] + self._all_selectors
+
+    def _near(self, variables: set[int]) -> set[int]:
+        """Rules sharing variables with ``variables``, and rules sharing variables with those."""
         near: set[int] = set()
-        frontier = {abs(lit) for lit in assumptions}
+        frontier = variables
         for _ in range(2):
             found = {r for v in frontier for r in self._rules_of_var.get(v, ())} - near
             near |= found
             frontier = {v for r in found for v in self._vars_of_rule[r]}
-        first = self.enc.top + 1
-        return [first + r for r in sorted(near)] + [
-            first + r for r in range(self.enc.rules) if r not in near
-        ]
+        return near
 
     def _with_selectors(self) -> Solver:
         if self._guarded is None:
@@ -187,6 +198,7 @@ class Oracle:
             for rule, found in enumerate(self._vars_of_rule):
                 for var in found:
                     self._rules_of_var.setdefault(var, []).append(rule)
+            self._all_selectors = [enc.selector(r) for r in range(enc.rules)]
         return self._guarded
 
 

@@ -105,9 +105,11 @@ def choices_of(
     return choices
 
 
-def evaluate(loaded: Loaded, request: ConfigurationRequest) -> tuple[list[Choice], Evaluation]:
+def evaluate(
+    loaded: Loaded, request: ConfigurationRequest, explain: bool = True
+) -> tuple[list[Choice], Evaluation]:
     choices = choices_of(loaded.configurator, request)
-    return choices, loaded.configurator.evaluate(choices)
+    return choices, loaded.configurator.evaluate(choices, explain)
 
 
 def complete(
