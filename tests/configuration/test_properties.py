@@ -33,7 +33,7 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from cpq.catalog.product_models import Bundle
-from cpq.configuration.checking import Configuration
+from cpq.configuration.checking import Configuration, violations
 from cpq.configuration.choices import Choice, ChoiceKind, Selection, read_choices
 from cpq.configuration.configurator import Configurator
 from cpq.configuration.evaluate import Reason, State
@@ -234,7 +234,7 @@ def picks(draw: st.DrawFn, model: ConfigModel, value: bool = False) -> Picks:
             continue
         quantity = None
         editable = option.quantity.editable
-        if editable is not None and draw(st.booleans()):
+        if editable is not None and draw(st.integers(0, 3)) > 0:
             quantity = Decimal(draw(st.integers(int(editable.min), int(editable.max))))
         selections.append(Selection(option.id, quantity))
     values = {}
@@ -425,6 +425,28 @@ def test_consistent_exactly_when_some_valid_configuration_keeps_the_choices(case
     extension = brute.find(choices_query(brute.model, choices))
     assert evaluation.consistent == (extension is not None), describe(extension)
     assert (evaluation.conflict is None) == evaluation.consistent
+    # and so for every smaller set of the choices: each one alone, each prefix
+    smaller = {(c,) for c in range(len(choices))} | {tuple(range(n)) for n in range(len(choices))}
+    for subset in sorted(smaller):
+        picked = [choices[c] for c in subset]
+        extension = brute.find(choices_query(brute.model, picked))
+        quick = configurator.evaluate(picked, explain=False)
+        assert quick.consistent == (extension is not None), f"{subset}: {describe(extension)}"
+
+
+@SETTINGS
+@given(cases(with_choices=False))
+def test_the_checker_agrees_with_brute_force_on_every_configuration(case: Case) -> None:
+    """``checking.violations`` (what ``valid`` means to the engine) names exactly the rules
+    brute force finds broken, on every complete configuration (a sample of them)."""
+    _, _, brute = prepared(case)
+    model = brute.model
+    step = max(1, len(brute.configs) // 300)
+    for config in brute.configs[::step]:
+        checked = Configuration(config.selected, config.values, config.quantities)
+        found = {v.rule for v in violations(model, checked)}
+        expected = {r.index for r in model.rules if config.broken >> r.index & 1}
+        assert found == expected, describe(config)
 
 
 @SETTINGS
