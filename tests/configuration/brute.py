@@ -10,6 +10,9 @@ inactive one), and a whole quantity for each selected option a quantity relation
 its editable range, or its fixed / per-parent-unit quantity. It is *valid* when it breaks no
 rule; a rule of a nested bundle only applies when that bundle's option is selected.
 
+With only some rules on (``Brute.find(query, rules=...)``, to test that a reason's rules suffice)
+an attribute whose rule is off may take no value or several, as the engine's clauses then allow.
+
 Configurations are stored with their *facts* (``("o", option)`` selected,
 ``("v", attribute, value)``, ``("q", option, quantity)``) and the bit mask of the rules they
 break, so the questions of the tests are set tests over a list.

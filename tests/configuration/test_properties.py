@@ -1,8 +1,23 @@
 """The configuration engine against a brute-force enumerator (brute.py), on small random models.
 
-Each example is a random bundle (2-4 option groups, maybe one nested bundle, a few attributes,
-random constraints of every kind, small quantity relations) and random choices; the engine's
-answers are checked against every complete configuration of the model.
+Each example is a random bundle (2-4 option groups of 1-4 options, sometimes a nested bundle
+under one option or under two options of the same SKU, up to 2 attributes of 2-3 values,
+up to 6 constraints of every kind with small quantity relations) and random choices (options
+selected, with a quantity or not, or rejected; attribute values), sometimes after other choices
+were evaluated on the same configurator. The engine's answers are checked against every complete
+configuration of the model (at most ``LIMIT``; bigger models are skipped):
+
+- the checker: ``violations`` names exactly the rules brute force finds broken;
+- a valid evaluation, and every completion, breaks no rule and keeps the choices; completion
+  finds one exactly when one exists, and the best one (defaults, then other options and
+  quantity changes, then units moved);
+- ``consistent`` exactly when a valid configuration keeps the choices (and so for each choice
+  alone and each prefix of them);
+- the state of every option and attribute value, with and without reasons;
+- reasons: their choices rule the option out, no smaller set does, their rules suffice;
+- with no choices, the closed options and values are those no valid configuration has.
+
+Run with ``CONFIGURATION_EXAMPLES=1000`` for a longer search.
 """
 
 from __future__ import annotations
@@ -171,12 +186,10 @@ def _copy_option(
 
 
 @st.composite
-def model_specs(
-    draw: st.DrawFn, defaults: int = 4, attributes: int = 0
-) -> dict[str, dict[str, Any]]:
+def model_specs(draw: st.DrawFn, defaults: int = 4) -> dict[str, dict[str, Any]]:
     """A top bundle T, and sometimes a bundle N nested in it under one option (or under two
     options of the same SKU in two groups)."""
-    top = draw(bundle_spec("T", "TOP", TOP_SKUS, (2, 4), (attributes, 2), 6, defaults))
+    top = draw(bundle_spec("T", "TOP", TOP_SKUS, (2, 4), (0, 2), 6, defaults))
     if not draw(st.booleans()):
         return {"T": top}
     nested = draw(bundle_spec("N", "", NESTED_SKUS, (1, 2), (0, 1), 3, defaults))
@@ -222,11 +235,13 @@ class Case:
 
 
 @st.composite
-def picks(draw: st.DrawFn, model: ConfigModel, value: bool = False) -> Picks:
-    """Up to 4 options selected or rejected, some attribute values (with ``value``, at least
-    one)."""
+def picks(draw: st.DrawFn, model: ConfigModel) -> Picks:
+    """Up to 4 options selected or rejected (with a quantity or not), some attribute values."""
     count = draw(st.integers(0, min(4, len(model.options))))
-    picked = draw(st.permutations(model.options))[:count]
+    order = draw(st.permutations(model.options))
+    if draw(st.booleans()):  # often, the options a quantity relation counts first
+        order.sort(key=lambda o: o.index not in counted(model))
+    picked = order[:count]
     selections, rejected = [], []
     for option in picked:
         if draw(st.booleans()):
@@ -239,17 +254,15 @@ def picks(draw: st.DrawFn, model: ConfigModel, value: bool = False) -> Picks:
         selections.append(Selection(option.id, quantity))
     values = {}
     for attribute in model.attributes:
-        if draw(st.integers(0, 2)) == 0 or (value and not values):
+        if draw(st.integers(0, 2)) == 0:
             values[attribute.id] = draw(st.sampled_from(attribute.values))
     return Picks(tuple(selections), tuple(rejected), values)
 
 
 @st.composite
-def cases(
-    draw: st.DrawFn, with_choices: bool = True, defaults: int = 4, value: bool = False
-) -> Case:
+def cases(draw: st.DrawFn, with_choices: bool = True, defaults: int = 4) -> Case:
     """A model and choices; one option in ``defaults`` is a default."""
-    specs = draw(model_specs(defaults, attributes=1 if value else 0))
+    specs = draw(model_specs(defaults))
     if not with_choices:
         return Case(specs)
     bundles = {code: Bundle.model_validate(spec) for code, spec in specs.items()}
@@ -257,7 +270,7 @@ def cases(
     assert configurator is not None, problems
     model = configurator.model
     earlier = draw(st.one_of(st.none(), picks(model)))
-    return Case(specs, draw(picks(model, value)), earlier)
+    return Case(specs, draw(picks(model)), earlier)
 
 
 def prepared(case: Case) -> tuple[Configurator, list[Choice], Brute]:
@@ -486,9 +499,34 @@ def test_states_match_the_valid_completions(case: Case) -> None:
             assert value.state is expected, f"{model.attributes[a].id}={v}: {value}"
 
 
+# Colour is red whatever the rep chooses (A is always selected and only goes with red).
+RED_ONLY = {
+    "T": {
+        "code": "T",
+        "name": "T",
+        "sku": "TOP",
+        "attributes": [{"code": "colour", "name": "Colour", "values": ["red", "blue"]}],
+        "option_groups": [
+            {
+                "code": "g",
+                "name": "G",
+                "min": 1,
+                "max": 1,
+                "options": [{"sku": "A", "quantity": {"fixed": 1}}],
+            }
+        ],
+        "constraints": [{"code": "k", "compatible": {"option": "A", "when": {"colour": ["red"]}}}],
+    }
+}
+
+
 @SETTINGS
 @given(cases())
+@example(Case(RED_ONLY, Picks(values={"colour": "red"})))
 def test_reasons_are_minimum_and_their_rules_suffice(case: Case) -> None:
+    """Every closed or implied option and value (the other values of a chosen attribute too)
+    has a reason: the smallest set of choices that rules it out (brute force over every smaller
+    set), with rules that suffice to rule it out; a conflict likewise."""
     configurator, choices, brute = prepared(case)
     model = brute.model
     evaluation = configurator.evaluate(choices)
@@ -519,60 +557,15 @@ def test_reasons_are_minimum_and_their_rules_suffice(case: Case) -> None:
             check_reason(brute, choices, state.reason, with_option(x, False), f"implied {name}")
         else:
             assert state.reason is None
-    chosen = {c.target for c in choices if c.kind is ChoiceKind.VALUE}
     for value in evaluation.values:
         a, v = value.attribute, value.value
         name = f"{model.attributes[a].id}={v}"
-        if a in chosen:  # the other values of a chosen attribute: test below
-            continue
         if value.state is State.CLOSED:
             check_reason(brute, choices, value.reason, with_value(a, v), f"closed {name}")
         elif value.state is State.IMPLIED:
             check_reason(brute, choices, value.reason, with_value(a, v, False), f"implied {name}")
         else:
             assert value.reason is None
-
-
-# Colour is red whatever the rep chooses (A is always selected and only goes with red).
-RED_ONLY = {
-    "T": {
-        "code": "T",
-        "name": "T",
-        "sku": "TOP",
-        "attributes": [{"code": "colour", "name": "Colour", "values": ["red", "blue"]}],
-        "option_groups": [
-            {
-                "code": "g",
-                "name": "G",
-                "min": 1,
-                "max": 1,
-                "options": [{"sku": "A", "quantity": {"fixed": 1}}],
-            }
-        ],
-        "constraints": [{"code": "k", "compatible": {"option": "A", "when": {"colour": ["red"]}}}],
-    }
-}
-
-
-@SETTINGS
-@given(cases(value=True))
-@example(Case(RED_ONLY, Picks(values={"colour": "red"})))
-def test_values_of_a_chosen_attribute_are_closed_for_a_minimum_reason(case: Case) -> None:
-    """The values of an attribute the rep set are closed by that choice, unless the model
-    alone closes them: the reason is the smallest set of choices, as for any other value."""
-    configurator, choices, brute = prepared(case)
-    model = brute.model
-    evaluation = configurator.evaluate(choices)
-    assume(evaluation.consistent)
-    for choice in choices:
-        if choice.kind is not ChoiceKind.VALUE:
-            continue
-        for value in evaluation.values:
-            a, v = value.attribute, value.value
-            if a == choice.target and v != choice.value:
-                name = f"{model.attributes[a].id}={v}"
-                assert value.state is State.CLOSED
-                check_reason(brute, choices, value.reason, with_value(a, v), f"closed {name}")
 
 
 @SETTINGS
