@@ -6,7 +6,7 @@ a SKU found once in the bundle; quantities go out as decimal strings.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -242,7 +242,9 @@ def configuration_out(model: ConfigModel, config: Configuration) -> dict[str, An
 _VERB = {State.CLOSED: "Closed", State.IMPLIED: "Added"}
 
 
-def evaluation_out(loaded: service.Loaded, ev: Evaluation) -> dict[str, Any]:
+def evaluation_out(
+    loaded: service.Loaded, ev: Evaluation, names: Mapping[str, str]
+) -> dict[str, Any]:
     model = loaded.configurator.model
     choices = ev.choices
     return {
@@ -275,7 +277,7 @@ def evaluation_out(loaded: service.Loaded, ev: Evaluation) -> dict[str, Any]:
             {
                 "id": o.id,
                 "sku": o.sku,
-                "name": loaded.names.get(o.sku),
+                "name": names.get(o.sku),
                 "group": model.groups[o.group].id,
                 "parent": _parent(model, o.parent),
                 "bundle": o.bundle,
@@ -325,7 +327,7 @@ def evaluate(body: EvaluateIn, conn: ReadConn) -> dict[str, Any]:
     catalog version; 422: an unknown option, attribute or value, or a quantity out of bounds."""
     loaded = service.load(conn, body.bundle, body.catalog_version)
     _, evaluation = service.evaluate(loaded, body.domain(), body.explain)
-    return evaluation_out(loaded, evaluation)
+    return evaluation_out(loaded, evaluation, service.item_names(conn, loaded))
 
 
 @router.post(

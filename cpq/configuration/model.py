@@ -114,14 +114,6 @@ class ConfigModel:
     attribute_ids: dict[str, int] = field(default_factory=dict)
     counted: frozenset[int] = frozenset()  # options whose quantity a quantity relation counts
 
-    def ancestors(self, option: int) -> list[int]:
-        chain = []
-        parent = self.options[option].parent
-        while parent is not None:
-            chain.append(parent)
-            parent = self.options[parent].parent
-        return chain
-
 
 @dataclass(frozen=True, slots=True)
 class ModelProblem:
@@ -269,6 +261,7 @@ class _Resolver:
     by_ref: Mapping[str, list[int]]
     attributes: Mapping[str, int]
     problems: list[ModelProblem]
+    codes: set[str] = field(default_factory=set)  # constraint codes seen in the bundle
 
     def _problem(self, code: str, message: str, path: KeyPath) -> None:
         self.problems.append(ModelProblem(code, message, (self.bundle, path)))
@@ -310,13 +303,12 @@ class _Resolver:
             "source": (self.bundle, at),
             "message": constraint.message,
         }
-        if any(
-            r.id == base["id"] for r in self.model.rules if r.kind not in ("group", "attribute")
-        ):
+        if constraint.code in self.codes:
             self._problem(
                 "duplicate_constraint", f"constraint {constraint.code!r} is defined twice", at
             )
             return
+        self.codes.add(constraint.code)
         values = self._kind_values(constraint, kind, (*at, kind))
         if values is not None:
             _add_rule(self.model, **base, **values)

@@ -10,9 +10,8 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from decimal import Decimal
 
 from sqlalchemy import Connection
 
@@ -36,13 +35,15 @@ class _Cache:
         self._found: OrderedDict[str, Configurator] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, root: str, bundles: Mapping[str, Bundle], digest: str) -> Configurator:
+    def get(
+        self, root: str, bundles: Callable[[], Mapping[str, Bundle]], digest: str
+    ) -> Configurator:
         with self._lock:
             found = self._found.get(digest)
             if found is not None:
                 self._found.move_to_end(digest)
                 return found
-        configurator, problems = Configurator.build(root, bundles)
+        configurator, problems = Configurator.build(root, bundles())
         if configurator is None:  # the sync checked the models: only a damaged database
             raise InvalidInput(
                 f"product model {root} does not build: {problems[0].message}",
@@ -62,32 +63,38 @@ _cache = _Cache()
 class Loaded:
     configurator: Configurator
     version: int
-    names: Mapping[str, str]  # SKU -> item name
 
 
 def load(conn: Connection, bundle: str, catalog_version: int | None) -> Loaded:
-    """The configurator of ``bundle`` on ``catalog_version`` (default: the latest)."""
+    """The configurator of ``bundle`` on ``catalog_version`` (default: the latest). The cache
+    key is the text of every model of the version, so a hit parses nothing."""
     version = pinned_version(conn, catalog_version)
     rows = {r["code"]: r["definition"] for r in catalog_read.product_models(conn, version)}
     if bundle not in rows:
         raise NotFound(f"no product model {bundle!r} in catalog version {version}")
-    used = _closure(bundle, rows)
-    digest = hashlib.sha256("\n".join(f"{c}\t{rows[c]}" for c in used).encode()).hexdigest()
-    bundles = {code: Bundle.model_validate_json(rows[code]) for code in used}
-    configurator = _cache.get(bundle, bundles, digest)
-    skus = {o.sku for o in configurator.model.options} | {configurator.model.sku}
-    return Loaded(configurator, version, catalog_read.item_names(conn, version, skus))
+    text = "\n".join(f"{code}\t{definition}" for code, definition in sorted(rows.items()))
+    digest = hashlib.sha256(f"{bundle}\n{text}".encode()).hexdigest()
+    return Loaded(_cache.get(bundle, lambda: _closure(bundle, rows), digest), version)
 
 
-def _closure(root: str, definitions: Mapping[str, str]) -> list[str]:
-    """``root`` and every bundle nested in it, in the order found."""
-    found = [root]
-    for code in found:
-        bundle = Bundle.model_validate_json(definitions[code])
-        for group in bundle.option_groups:
+def item_names(conn: Connection, loaded: Loaded) -> dict[str, str]:
+    """SKU -> item name, for the bundle and its options."""
+    model = loaded.configurator.model
+    skus = {o.sku for o in model.options} | {model.sku}
+    return catalog_read.item_names(conn, loaded.version, skus)
+
+
+def _closure(root: str, definitions: Mapping[str, str]) -> dict[str, Bundle]:
+    """``root`` and every bundle nested in it, parsed."""
+    found = {root: Bundle.model_validate_json(definitions[root])}
+    todo = [root]
+    while todo:
+        for group in found[todo.pop()].option_groups:
             for option in group.options:
-                if option.bundle and option.bundle in definitions and option.bundle not in found:
-                    found.append(option.bundle)
+                nested = option.bundle
+                if nested and nested in definitions and nested not in found:
+                    found[nested] = Bundle.model_validate_json(definitions[nested])
+                    todo.append(nested)
     return found
 
 
@@ -130,9 +137,12 @@ def configure_lines(
     ``InvalidInput`` naming the line when a configuration is not valid."""
     lines = list(request.lines)
     issues: list[Issue] = []
+    loaded_by_bundle: dict[str, Loaded] = {}
     for index, wanted in configured.items():
         at = f"lines[{index}].configuration"
-        loaded = load(conn, wanted.bundle, catalog_version)
+        loaded = loaded_by_bundle.get(wanted.bundle)
+        if loaded is None:
+            loaded = loaded_by_bundle[wanted.bundle] = load(conn, wanted.bundle, catalog_version)
         line = lines[index]
         if line.sku != loaded.configurator.model.sku:
             message = (
@@ -157,7 +167,3 @@ def configure_lines(
 def _expanded(line: LineInput, loaded: Loaded, config: Configuration) -> LineInput:
     built = bundle_line(loaded.configurator.model, config, line.line_id, line.quantity)
     return replace(line, options=built.options)
-
-
-def line_for(loaded: Loaded, config: Configuration, line_id: str, quantity: Decimal) -> LineInput:
-    return bundle_line(loaded.configurator.model, config, line_id, quantity)
