@@ -85,3 +85,42 @@ class NoValidConfiguration(CPQError):
     code = "no_valid_configuration"
     title = "No valid configuration"
     status = 422
+
+
+class InvalidTransition(Conflict):
+    """The quote's status does not allow this action (the lifecycle says which do)."""
+
+    code = "invalid_transition"
+    title = "Not allowed in the quote's status"
+
+
+class AlreadyDecided(Conflict):
+    code = "approval_not_pending"
+    title = "Approval no longer pending"
+
+
+class NoApproverFound(Conflict):
+    code = "no_approver"
+    title = "No approver found"
+
+
+class PreconditionRequired(CPQError):
+    """An update without ``If-Match``: without it, a stale client would overwrite others."""
+
+    code = "precondition_required"
+    title = "If-Match required"
+    status = 428
+
+
+class PreconditionFailed(CPQError):
+    code = "precondition_failed"
+    title = "Quote changed since you read it"
+    status = 412
+
+
+class ApprovalPolicyInvalid(CPQError):
+    """The approval policy on the server does not load: nobody can submit until it is fixed."""
+
+    code = "approval_policy_invalid"
+    title = "Approval policy invalid"
+    status = 503

@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import SecretStr, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -35,6 +35,23 @@ class Settings(BaseSettings):
     # Most validation problems one sync run reports and stores (the count of all is always kept).
     max_reported_issues: int = 1000
 
+    # Web logins: how long a session lasts, and whether its cookie is sent over HTTPS only
+    # (on by default in production, unless set explicitly).
+    session_hours: int = Field(default=12, ge=1, le=24 * 30)
+    cookie_secure: bool = False
+
+    # Idempotency-Key on POST: a key's answer is replayed for this many hours (then the key is
+    # new again); a request holding its key longer than the lock is taken to have crashed, and a
+    # retry may run it again.
+    idempotency_hours: int = Field(default=24, ge=1)
+    idempotency_lock_seconds: int = Field(default=60, ge=1)
+
+    # Quotes: how long a new quote is valid; how often each server process runs the background
+    # jobs (approval escalation, quote expiry, purge of old idempotency keys); 0 turns them off
+    # in the server (run `cpq jobs run` from a scheduler instead).
+    quote_validity_days: int = Field(default=30, ge=1, le=3650)
+    jobs_interval_seconds: int = Field(default=60, ge=0)
+
     @model_validator(mode="after")
     def _defaults_and_safety(self) -> Settings:
         if not self.database_url:
@@ -42,6 +59,8 @@ class Settings(BaseSettings):
         token = self.sync_token.get_secret_value() if self.sync_token else None
         if self.environment == "production" and token is not None and len(token) < 32:
             raise ValueError("CPQ_SYNC_TOKEN must be at least 32 characters in production")
+        if self.environment == "production" and "cookie_secure" not in self.model_fields_set:
+            self.cookie_secure = True
         return self
 
 

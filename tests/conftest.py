@@ -8,31 +8,19 @@ An unreachable PostgreSQL fails the run; it is never skipped.
 
 from __future__ import annotations
 
-import os
-import shutil
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
+from databases import PG_URL, WORKER, _admin_engine, backend, fresh_database
+from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 
 from cpq.db.engine import make_engine, normalise_url
 from cpq.db.migrate import upgrade
 
-PG_URL = os.environ.get("CPQ_TEST_DATABASE_URL")
-WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
-
-
-def backend() -> str:
-    return "postgresql" if PG_URL else "sqlite"
-
-
-def _admin_engine() -> Engine:
-    assert PG_URL
-    return create_engine(normalise_url(PG_URL), isolation_level="AUTOCOMMIT")
+__all__ = ["PG_URL", "backend", "fresh_database"]
 
 
 @pytest.fixture(scope="session")
@@ -64,27 +52,6 @@ def template_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
-
-
-@contextmanager
-def fresh_database(template_url: str, folder: Path) -> Iterator[str]:
-    """A new database at the latest migration, dropped afterwards."""
-    if not PG_URL:
-        path = folder / f"cpq-{uuid.uuid4().hex[:8]}.sqlite3"
-        shutil.copyfile(make_url(template_url).database or "", path)
-        yield f"sqlite:///{path}"
-        return
-    template = make_url(template_url).database
-    name = f"cpq_t_{WORKER}_{uuid.uuid4().hex[:10]}"
-    admin = _admin_engine()
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
-    try:
-        yield make_url(template_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @pytest.fixture

@@ -9,7 +9,20 @@ from contextlib import asynccontextmanager, suppress
 from fastapi import FastAPI
 
 from cpq import __version__
-from cpq.api import catalog, configurations, health, pricing, problems, sync_runs
+from cpq.api import (
+    approvals,
+    auth,
+    catalog,
+    configurations,
+    delegations,
+    health,
+    pricing,
+    problems,
+    quotes,
+    sync_runs,
+)
+from cpq.api.idempotency import IdempotencyMiddleware
+from cpq.api.jobs import JobRunner
 from cpq.db.engine import engine_for
 from cpq.errors import RuleSetInvalid
 from cpq.services.pricing import engine_for as pricing_engine_for
@@ -34,17 +47,25 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         threading.Thread(target=_warm_rule_set, args=(settings,), daemon=True).start()
+        jobs = JobRunner(app.state.engine, settings)
+        jobs.start()
         yield
+        jobs.stop()
 
     app = FastAPI(title="CPQ", version=__version__, description=DESCRIPTION, lifespan=lifespan)
     app.state.settings = settings
     app.state.engine = engine_for(settings.database_url)
     problems.install(app)
+    app.add_middleware(IdempotencyMiddleware, engine=app.state.engine, settings=settings)
     app.include_router(health.router)
     app.include_router(catalog.router)
     app.include_router(sync_runs.router)
     app.include_router(pricing.router)
     app.include_router(configurations.router)
+    app.include_router(auth.router)
+    app.include_router(delegations.router)
+    app.include_router(quotes.router)
+    app.include_router(approvals.router)
     return app

@@ -70,11 +70,23 @@ def _extensions(exc: CPQError) -> dict[str, Any]:
     return out
 
 
+def _headers(exc: CPQError) -> dict[str, str] | None:
+    """An error class may carry its own ``headers``; else those HTTP requires with its status
+    (RFC 9110: a 405 names the allowed methods, a 401 the authentication scheme)."""
+    own: dict[str, str] | None = getattr(exc, "headers", None)
+    if own is not None:
+        return own
+    if exc.status == 405:
+        return {"Allow": "GET, HEAD"}
+    if exc.status == 401:
+        return {"WWW-Authenticate": 'Bearer realm="cpq"'}
+    return None
+
+
 async def _cpq_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, CPQError)
-    headers = {"Allow": "GET, HEAD"} if exc.status == 405 else None
     return problem_response(
-        request, exc.status, exc.code, exc.title, exc.detail, headers, **_extensions(exc)
+        request, exc.status, exc.code, exc.title, exc.detail, _headers(exc), **_extensions(exc)
     )
 
 

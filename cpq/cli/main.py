@@ -13,6 +13,9 @@ from rich.console import Console
 from sqlalchemy import Engine
 
 from cpq.catalog.issues import Issue
+from cpq.cli.approvals import approvals_app
+from cpq.cli.jobs import jobs_app
+from cpq.cli.people import tokens_app, users_app
 from cpq.cli.progress import RichProgress
 from cpq.cli.render import diff_table, history_table, issues_table
 from cpq.cli.rules import rules_app
@@ -21,6 +24,7 @@ from cpq.db.engine import make_engine
 from cpq.errors import CPQError, InvalidInput
 from cpq.repositories import catalog_store, sync_runs
 from cpq.services.catalog_sync import Source, SyncOutcome, run_sync
+from cpq.services.demo_team import seed_demo_team
 from cpq.settings import get_settings
 from cpq.sync.mapping import load_profile
 from cpq.sync.sources.files import FolderSource
@@ -29,6 +33,10 @@ app = typer.Typer(help="Open configure-price-quote service.", no_args_is_help=Tr
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(rules_app, name="rules")
+app.add_typer(approvals_app, name="approvals")
+app.add_typer(users_app, name="users")
+app.add_typer(tokens_app, name="tokens")
+app.add_typer(jobs_app, name="jobs")
 
 out = Console()
 err = Console(stderr=True, log_path=False)
@@ -251,8 +259,12 @@ def demo(
     host: Annotated[str | None, typer.Option(help="[default: CPQ_HOST]")] = None,
     port: Annotated[int | None, typer.Option(help="[default: CPQ_PORT]")] = None,
 ) -> None:
-    """Migrate, sync the demo back-office export (a no-op when unchanged), and serve."""
+    """Migrate, sync the demo back-office export (a no-op when unchanged), seed the demo team,
+    and serve."""
     settings = get_settings()
+    if settings.environment == "production":
+        err.print("[red]cpq demo seeds a team with known passwords and token: not in production[/]")
+        raise typer.Exit(EXIT_INVALID)
     engine = _engine()
     migrate.upgrade(engine)
     with engine.connect() as conn:
@@ -266,9 +278,16 @@ def demo(
         raise typer.Exit(EXIT_INVALID) from None
     if first or outcome.status == "succeeded":
         _print_outcome(outcome)
+    with engine.begin() as conn:
+        team = seed_demo_team(conn)
     url = f"http://{host or settings.host}:{port or settings.port}"
     out.print(
         f"\n[bold]CPQ demo[/] on {engine.url.render_as_string()}\n  API docs: {url}/docs\n  Products: {url}/v1/products\n"
+    )
+    logins = ", ".join(f"{m.username} ({m.role.value})" for m in team.members)
+    out.print(
+        f"  Team: {logins}; password [bold]{team.password}[/] (POST /v1/sessions)\n"
+        f"  CRM token (acts for {team.token_user}): Authorization: Bearer {team.token}\n"
     )
     sys.stdout.flush()
     serve(host=host, port=port, workers=1)

@@ -202,3 +202,8 @@ ENTITY_TABLES: dict[str, type[_Versioned]] = {
     "exchange_rates": ExchangeRateRow,
     "product_models": ProductModelRow,
 }
+
+# The tables of people, quotes and approvals live in their own modules; importing them here puts
+# them in the one metadata that Alembic compares.
+from cpq.db import people as people  # noqa: E402
+from cpq.db import quote_tables as quote_tables  # noqa: E402

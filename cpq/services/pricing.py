@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 
 from sqlalchemy import Connection
@@ -15,7 +15,8 @@ from cpq.errors import InvalidInput, NotFound, RuleSetInvalid
 from cpq.pricing.engine import PricingEngine
 from cpq.pricing.errors import PricingError
 from cpq.pricing.inputs import LineInput, PricingRequest
-from cpq.pricing.rules.files import load_rule_set
+from cpq.pricing.rules.files import load_rule_set, rule_files, rule_set_from_texts
+from cpq.pricing.rules.model import RuleSet
 from cpq.pricing.snapshot import PricingCatalog
 from cpq.pricing.waterfall import PricedQuote
 from cpq.repositories.catalog_read import resolve_version
@@ -31,7 +32,7 @@ def _stamp(folder: Path) -> Stamp:
     if not folder.is_dir():
         return ()
     found: list[tuple[str, int, int]] = []
-    for path in sorted(folder.glob("*.yaml")):
+    for path in rule_files(folder):
         try:
             st = path.stat()
         except FileNotFoundError:  # removed while we looked: the next call sees the new state
@@ -52,6 +53,7 @@ class RuleSetCache:
         self._lock = threading.Lock()
         self._folders: dict[Path, tuple[Stamp, PricingEngine | list[Issue]]] = {}
         self._by_digest: OrderedDict[str, PricingEngine] = OrderedDict()  # the latest few
+        self._files: dict[str, Mapping[str, bytes]] = {}  # digest -> the files it was built from
 
     def engine(self, folder: Path) -> PricingEngine:
         """The engine of the rule set in ``folder``; ``RuleSetInvalid`` when it does not load."""
@@ -72,16 +74,45 @@ class RuleSetCache:
             issues=found,
         )
 
+    def files(self, digest: str) -> Mapping[str, bytes] | None:
+        """The files of a rule set this process loaded, by its digest."""
+        return self._files.get(digest)
+
+    def pinned(self, digest: str, files: Callable[[], Mapping[str, bytes]]) -> PricingEngine:
+        """The engine of the rule set ``digest``; built from ``files()`` when not cached (a quote
+        priced with rules that have changed since). ``RuleSetInvalid`` if they no longer load."""
+        with self._lock:
+            engine = self._by_digest.get(digest)
+            if engine is not None:
+                self._by_digest.move_to_end(digest)
+                return engine
+        texts = files()
+        loaded, issues = rule_set_from_texts(texts)
+        if loaded is None or loaded.rule_set.digest != digest:
+            raise RuleSetInvalid(
+                f"the rule set {digest[:12]} a quote was priced with does not load any more",
+                issues=issues,
+            )
+        with self._lock:
+            return self._keep(loaded.rule_set, texts)
+
+    def _keep(self, rule_set: RuleSet, texts: Mapping[str, bytes]) -> PricingEngine:
+        engine = self._by_digest.pop(rule_set.digest, None) or PricingEngine(rule_set)
+        self._by_digest[rule_set.digest] = engine
+        self._files[rule_set.digest] = texts
+        while len(self._by_digest) > KEEP_ENGINES:
+            old, _ = self._by_digest.popitem(last=False)
+            self._files.pop(old, None)
+        return engine
+
     def _load(self, folder: Path) -> PricingEngine | list[Issue]:
-        loaded, issues = load_rule_set(folder)
+        texts = {p.name: p.read_bytes() for p in rule_files(folder)}
+        if not texts:
+            return load_rule_set(folder)[1]  # the "no rule files" problem
+        loaded, issues = rule_set_from_texts(texts)
         if loaded is None:
             return issues
-        digest = loaded.rule_set.digest
-        engine = self._by_digest.pop(digest, None) or PricingEngine(loaded.rule_set)
-        self._by_digest[digest] = engine
-        while len(self._by_digest) > KEEP_ENGINES:
-            self._by_digest.popitem(last=False)
-        return engine
+        return self._keep(loaded.rule_set, texts)
 
 
 _CACHE = RuleSetCache()
@@ -90,6 +121,14 @@ _CACHE = RuleSetCache()
 def engine_for(rules_dir: Path) -> PricingEngine:
     """The process-wide cached engine of the rule set in ``rules_dir``."""
     return _CACHE.engine(rules_dir)
+
+
+def rule_set_files(digest: str) -> Mapping[str, bytes] | None:
+    return _CACHE.files(digest)
+
+
+def pinned_engine(digest: str, files: Callable[[], Mapping[str, bytes]]) -> PricingEngine:
+    return _CACHE.pinned(digest, files)
 
 
 def _skus(lines: Iterable[LineInput]) -> Iterator[str]:
@@ -121,10 +160,23 @@ def price_request(
     ``NotFound`` for an unknown version or when no catalog was ever synced; ``InvalidInput`` with
     every issue when the request cannot be priced (unknown SKU, unit, customer, no price...).
     """
-    version = pinned_version(conn, catalog_version)
+    return price_with_catalog(conn, engine, request, catalog_version)[0]
+
+
+def price_with_catalog(
+    conn: Connection, engine: PricingEngine, request: PricingRequest, catalog_version: int | None
+) -> tuple[PricedQuote, PricingCatalog]:
+    """As ``price_request``, with the catalog slice it read (groups, customer, rates)."""
+    return price_on_version(conn, engine, request, pinned_version(conn, catalog_version))
+
+
+def price_on_version(
+    conn: Connection, engine: PricingEngine, request: PricingRequest, version: int
+) -> tuple[PricedQuote, PricingCatalog]:
+    """As ``price_with_catalog`` on a version known to exist (a quote's pinned one)."""
     catalog = load_pricing_catalog(conn, version, _skus(request.lines), request.context.customer)
     try:
-        return engine.price(request, catalog)
+        return engine.price(request, catalog), catalog
     except PricingError as exc:
         errors = [i for i in exc.issues if i.is_error] or exc.issues
         shown = "; ".join(f"{i.column}: {i.message}" if i.column else i.message for i in errors[:5])

@@ -72,3 +72,19 @@ def test_human_output_has_a_summary_table(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "catalog version 1" in result.stdout
     assert "price_list_entries" in result.stdout
+
+
+def test_the_demo_refuses_to_seed_its_known_passwords_in_production(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    database = tmp_path / "prod.sqlite3"
+    monkeypatch.setenv("CPQ_ENVIRONMENT", "production")
+    monkeypatch.setenv("CPQ_DATABASE_URL", f"sqlite:///{database}")
+    get_settings.cache_clear()
+    try:
+        result = runner.invoke(app, ["demo"])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 1
+    assert "not in production" in result.output
+    assert not database.exists()

@@ -5,8 +5,45 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
-from conftest import PG_URL
+from databases import PG_URL
 from e2e_env import cpq_env, free_port, running
+
+
+TOKEN = "cpq_demorita_demo-token-for-local-use-only-never-in-prod"  # the README's
+
+
+def _readme_quote_flow(url: str) -> dict[str, httpx.Response]:
+    """The README's quote example: the CRM token creates, previews and submits; maria logs in
+    and approves."""
+    crm = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {TOKEN}"})
+    body = {
+        "customer": "C-10001",
+        "crm_opportunity_id": "OPP-1",
+        "lines": [
+            {"sku": "TS-PT100-100-M", "quantity": 4, "manual_discount": {"percent": 15}},
+            {"sku": "GW-E100", "quantity": 1},
+        ],
+    }
+    created = crm.post("/v1/quotes", json=body, headers={"Idempotency-Key": "demo-quote-1"})
+    replayed = crm.post("/v1/quotes", json=body, headers={"Idempotency-Key": "demo-quote-1"})
+    quote = created.json()["id"]
+    preview = crm.get(f"/v1/quotes/{quote}/approval-preview", params={"line_id": "1"})
+    submitted = crm.post(f"/v1/quotes/{quote}/submit", headers={"If-Match": '"1"'})
+    maria = httpx.Client(base_url=url)
+    login = maria.post("/v1/sessions", json={"username": "maria", "password": "demo-password-1"})
+    mine = maria.get("/v1/approvals")
+    approval = mine.json()["items"][0]["id"]
+    csrf = login.json()["csrf_token"]
+    approved = maria.post(f"/v1/approvals/{approval}/approve", headers={"X-CSRF-Token": csrf})
+    final = crm.get(f"/v1/quotes/{quote}")
+    return {
+        "created": created,
+        "replayed": replayed,
+        "preview": preview,
+        "submitted": submitted,
+        "approved": approved,
+        "final": final,
+    }
 
 
 def test_the_demo_starts_with_the_demo_catalog(db_url: str, tmp_path: Path) -> None:
@@ -48,6 +85,7 @@ def test_the_demo_starts_with_the_demo_catalog(db_url: str, tmp_path: Path) -> N
             "lines": [completed.json()["line"]],
         }
         priced_cabinet = httpx.post(f"{url}/v1/price", json=cabinet)
+        flow = _readme_quote_flow(url)
 
     assert ready["status"] == "ready" and ready["catalog_version"] == 1
     assert len(products["data"]) >= 300
@@ -77,6 +115,16 @@ def test_the_demo_starts_with_the_demo_catalog(db_url: str, tmp_path: Path) -> N
     cabinet_lines = priced_cabinet.json()["lines"]
     assert cabinet_lines[0]["sku"] == "KIT-CAB-CTL" and cabinet_lines[0]["quantity"] == "2"
     assert {ln["sku"] for ln in cabinet_lines[1:]} == chosen
+    assert flow["created"].status_code == 201, flow["created"].text
+    assert flow["replayed"].json()["id"] == flow["created"].json()["id"]
+    assert flow["replayed"].headers["Idempotent-Replayed"] == "true"
+    guidance = flow["preview"].json()["guidance"]
+    assert [lv["level"] for lv in flow["preview"].json()["levels"]] == ["manager"]
+    # Line 1 could go to 7.64% before the rep's discounts pass 5% of the quote.
+    assert guidance["no_approval"] == "7.64", guidance
+    assert flow["submitted"].json()["status"] == "pending_approval", flow["submitted"].text
+    assert flow["approved"].status_code == 200, flow["approved"].text
+    assert flow["final"].json()["status"] == "approved"
 
 
 def test_serve_answers_readiness_and_openapi(db_url: str) -> None:

@@ -9,7 +9,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from conftest import fresh_database
+from databases import fresh_database
 from exports import small_export, write_export
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st

@@ -61,8 +61,21 @@ class LoadedRules:
     examples: tuple[Located, ...]
 
 
+# The approval policy lives in the same reviewed folder but is not a pricing rule file.
+APPROVAL_POLICY_FILE = "approvals.yaml"
+
+
+def rule_files(folder: Path) -> list[Path]:
+    """The pricing rule files of ``folder``: every ``*.yaml`` but the approval policy."""
+    if not folder.is_dir():
+        return []
+    return sorted(
+        p for p in folder.glob("*.yaml") if p.is_file() and p.name != APPROVAL_POLICY_FILE
+    )
+
+
 def load_rule_set(folder: Path) -> tuple[LoadedRules | None, list[Issue]]:
-    files = sorted(p for p in folder.glob("*.yaml") if p.is_file()) if folder.is_dir() else []
+    files = rule_files(folder)
     if not files:
         return None, [error("no_rule_files", f"no *.yaml rule files in {folder}", file=str(folder))]
     texts: dict[str, bytes] = {p.name: p.read_bytes() for p in files}

@@ -1,0 +1,265 @@
+"""Request and response schemas of the quote and approval API.
+
+Requests forbid unknown fields, and name the fields the service computes or controls (prices,
+totals, status, approvals...) with a clear error: such input is rejected, never ignored.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+
+from cpq.api.pricing import LineIn, PricedQuoteOut
+from cpq.api.types import Code, Money, Percent, Term
+from cpq.money import is_currency
+
+# Fields a client might try to set that only the service sets (and where they come from).
+CONTROLLED = {
+    "id": "assigned by the service",
+    "number": "assigned by the service",
+    "status": "changed only by the actions (/submit, /send...)",
+    "owner": "the caller",
+    "owner_id": "the caller",
+    "version": "changed only by /revise",
+    "revision": "the ETag",
+    "etag": "the ETag",
+    "pricing": "computed by the pricing engine",
+    "priced": "computed by the pricing engine",
+    "total": "computed by the pricing engine",
+    "totals": "computed by the pricing engine",
+    "figures": "computed by the pricing engine",
+    "list_price": "computed by the pricing engine",
+    "net_unit_price": "computed by the pricing engine",
+    "net_total": "computed by the pricing engine",
+    "final_amount": "computed by the pricing engine",
+    "margin": "computed by the pricing engine",
+    "margin_percent": "computed by the pricing engine",
+    "catalog_version": "pinned when priced (POST /reprice moves it)",
+    "rule_set": "pinned when priced (POST /reprice moves it)",
+    "snapshot_hash": "computed from the content",
+    "approvals": "given by approvers",
+    "approved": "given by approvers",
+    "approved_by": "given by approvers",
+    "created_at": "set by the service",
+    "updated_at": "set by the service",
+}
+
+Text = Annotated[str, StringConstraints(max_length=5000)]
+Comment = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)]
+
+
+def _reject_controlled(data: Any) -> Any:
+    if isinstance(data, dict):
+        found = [f"{name} ({CONTROLLED[name]})" for name in data if name in CONTROLLED]
+        if found:
+            raise ValueError("these fields cannot be set by a client: " + "; ".join(found))
+    return data
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_controlled(cls, data: Any) -> Any:
+        return _reject_controlled(data)
+
+
+class QuoteLineIn(LineIn):
+    """A quote line: a SKU (with options) or a configured bundle. ``id`` defaults to the next
+    free number."""
+
+    id: Code | None = None  # type: ignore[assignment]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_controlled(cls, data: Any) -> Any:
+        return _reject_controlled(data)
+
+
+class TermsIn(_In):
+    customer: Code | None = Field(None, description="A synced customer (account) id.")
+    currency: str | None = Field(None, description="ISO 4217; default: the customer's.")
+    valid_until: date | None = Field(None, description="Default: 30 days from today.")
+    payment_terms: Code | None = Field(None, description="e.g. NET30; the policy judges them.")
+    price_list: Code | None = None
+    codes: Annotated[list[Code], Field(max_length=50)] | None = None
+    term_months: Term | None = None
+    quote_discount_percent: Percent | None = None
+    title: Text | None = None
+    notes: Text | None = None
+    crm_opportunity_id: Code | None = None
+    crm_account_id: Code | None = None
+
+    @field_validator("currency")
+    @classmethod
+    def _iso(cls, value: str | None) -> str | None:
+        if value is not None and not is_currency(value):
+            raise ValueError(f"{value!r} is not an ISO 4217 currency code")
+        return value
+
+
+class QuoteCreateIn(TermsIn):
+    lines: Annotated[list[QuoteLineIn], Field(max_length=10_000)] = []
+
+
+class LinesIn(_In):
+    lines: Annotated[list[QuoteLineIn], Field(max_length=10_000)]
+
+
+class ActionIn(_In):
+    comment: Comment | None = None
+
+
+class DecisionIn(_In):
+    comment: Comment | None = None
+    snapshot_hash: str | None = Field(
+        None, description="The content you reviewed; 409 if the quote changed since."
+    )
+
+
+class RejectIn(DecisionIn):
+    comment: Comment = Field(min_length=1, description="Why: the rep needs to know.")
+
+
+# --- responses -------------------------------------------------------------------------------
+
+
+class PersonOut(BaseModel):
+    id: int
+    username: str | None
+    display_name: str | None
+
+
+class ApprovalOut(BaseModel):
+    id: int
+    quote_id: str
+    quote_number: str | None = None
+    version: int
+    step: int
+    level: str
+    require: str
+    status: str = Field(description="waiting, pending, approved, rejected, escalated or void")
+    approver: PersonOut
+    decided_by: PersonOut | None
+    decided_at: datetime | None
+    comment: str | None
+    due_at: datetime | None
+    voided_at: datetime | None = Field(description="Set when the content it saw changed.")
+    reasons: list[dict[str, Any]] = Field(description="The rules that required this level.")
+    figures: dict[str, Any] = Field(description="The quote's figures when it was asked.")
+    snapshot_hash: str
+    escalated_from_id: int | None
+    carried_from_id: int | None = Field(description="An earlier approval that still stands.")
+    created_at: datetime
+
+
+class QuoteSummaryOut(BaseModel):
+    id: str
+    number: str
+    status: str
+    version: int
+    owner: PersonOut
+    customer: str | None
+    currency: str
+    total: Money | None
+    valid_until: date
+    crm_opportunity_id: str | None
+    crm_account_id: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class QuoteOut(QuoteSummaryOut):
+    etag: str = Field(description="Send it back as If-Match to change the quote.")
+    versions: list[int]
+    read_only: bool = Field(description="An older version, or a status that allows no edit.")
+    payment_terms: str | None
+    price_list: str | None
+    codes: list[str]
+    term_months: int | None
+    quote_discount_percent: Money | None
+    title: str | None
+    notes: str | None
+    lines: list[dict[str, Any]] = Field(description="The lines as asked for (input form).")
+    pricing: PricedQuoteOut | None = Field(description="null until the quote has a line.")
+    pricing_date: date
+    priced_at: datetime | None
+    rule_set_digest: str | None
+    snapshot_hash: str | None = Field(description="What an approval binds to.")
+    figures: dict[str, Any] | None = Field(description="What the approval policy judges.")
+    approvals: list[ApprovalOut]
+    actions: list[str] = Field(description="What the caller may do now.")
+
+
+class QuotePageOut(BaseModel):
+    items: list[QuoteSummaryOut]
+    next_cursor: str | None
+
+
+class RepriceOut(BaseModel):
+    applied: bool
+    changed: bool
+    pins: dict[str, Any]
+    lines: list[dict[str, Any]]
+    totals: dict[str, Any]
+    quote: QuoteOut | None = None
+
+
+class EventOut(BaseModel):
+    id: int
+    version: int
+    at: datetime
+    actor: PersonOut | None
+    token_id: int | None
+    action: str
+    from_status: str | None
+    to_status: str | None
+    comment: str | None
+    snapshot_hash: str | None
+    data: dict[str, Any]
+
+
+class PreviewLevelOut(BaseModel):
+    step: int
+    level: str
+    name: str
+    require: str
+    approvers: list[dict[str, Any]]
+    problem: str | None = Field(description="Why nobody could be found to approve, if so.")
+    reasons: list[dict[str, Any]]
+    still_stands: bool = Field(description="An earlier approval of this level still stands.")
+
+
+class GuidanceOut(BaseModel):
+    discount: str = Field(description="quote: the quote discount %; line: that line's discount %")
+    line_id: str | None
+    no_approval: Money | None = Field(description="Largest discount needing no approval.")
+    within: dict[str, Money | None] = Field(
+        description="Per level below the highest needed now: the largest discount needing at "
+        "most that level."
+    )
+
+
+class PreviewOut(BaseModel):
+    quote_id: str
+    version: int
+    snapshot_hash: str | None
+    policy: str
+    figures: dict[str, Any]
+    approval_required: bool
+    levels: list[PreviewLevelOut]
+    guidance: GuidanceOut
+
+
+class ApprovalPageOut(BaseModel):
+    items: list[ApprovalOut]

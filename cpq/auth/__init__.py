@@ -1,0 +1,1 @@
+"""Who is calling: roles, scopes and the principal a request acts as (pure)."""

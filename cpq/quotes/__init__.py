@@ -1,0 +1,1 @@
+"""Quotes: the lifecycle state machine, content snapshots and reprice diffs (pure)."""

@@ -1,0 +1,28 @@
+"""The reporting lines, for who sees whose quotes."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from sqlalchemy import Connection, Table, select
+
+from cpq.db.people import UserRow
+
+USERS: Table = UserRow.__table__  # type: ignore[attr-defined]
+
+
+def reporting_lines(conn: Connection) -> dict[int, int | None]:
+    """user id -> manager id, for everyone."""
+    return {int(r.id): r.manager_id for r in conn.execute(select(USERS.c.id, USERS.c.manager_id))}
+
+
+def names(conn: Connection, ids: Collection[int]) -> dict[int, dict[str, str]]:
+    if not ids:
+        return {}
+    query = select(USERS.c.id, USERS.c.username, USERS.c.display_name, USERS.c.role).where(
+        USERS.c.id.in_(list(ids))
+    )
+    return {
+        int(r.id): {"username": r.username, "display_name": r.display_name, "role": r.role}
+        for r in conn.execute(query)
+    }
