@@ -13,7 +13,7 @@ from cpq.api.problems import responses
 from cpq.api.security import require
 from cpq.auth.principal import Principal, Scope
 from cpq.repositories.people import DelegationRecord
-from cpq.services import people
+from cpq.services import delegations
 
 router = APIRouter(prefix="/v1/delegations", tags=["approvals"])
 
@@ -67,7 +67,7 @@ class DelegationsOut(BaseModel):
 )
 def create_delegation(body: DelegationIn, principal: Writer, engine: EngineDep) -> DelegationOut:
     with engine.begin() as conn:
-        created = people.create_delegation(
+        created = delegations.create_delegation(
             conn, principal.user_id, body.delegate, body.starts_on, body.ends_on, body.reason
         )
     return DelegationOut.of(created)
@@ -80,7 +80,7 @@ def list_delegations(
     include_revoked: Annotated[bool, Query()] = False,
 ) -> DelegationsOut:
     """Delegations the caller gave and received, latest start first."""
-    found = people.list_delegations(conn, principal.user_id)
+    found = delegations.list_delegations(conn, principal.user_id)
 
     def shown(records: list[DelegationRecord]) -> list[DelegationOut]:
         return [DelegationOut.of(d) for d in records if include_revoked or d.revoked_at is None]
@@ -96,5 +96,5 @@ def list_delegations(
 )
 def revoke_delegation(delegation_id: int, principal: Writer, engine: EngineDep) -> DelegationOut:
     with engine.begin() as conn:
-        revoked = people.revoke_delegation(conn, principal.user_id, delegation_id)
+        revoked = delegations.revoke_delegation(conn, principal.user_id, delegation_id)
     return DelegationOut.of(revoked)

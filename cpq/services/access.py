@@ -18,7 +18,7 @@ from cpq.errors import Forbidden, NotFound
 from cpq.repositories import quotes as quote_rows
 from cpq.repositories import teams
 from cpq.repositories.approvals import APPROVALS
-from cpq.services.people import delegators_for
+from cpq.services.delegations import delegators_for
 
 SEE_ALL = frozenset({Role.FINANCE, Role.ADMIN})
 SEE_TEAM = frozenset({Role.MANAGER, Role.DIRECTOR})

@@ -11,16 +11,18 @@ from sqlalchemy import Engine
 
 from cpq.auth.principal import Scope
 from cpq.errors import Conflict, Forbidden, InvalidInput, NotFound
-from cpq.services import people
+from cpq.services import delegations, people
 
 TODAY = date(2026, 3, 2)
 
 
 def delegate(
     engine: Engine, delegator: int, to: str, starts: date, ends: date
-) -> people.DelegationRecord:
+) -> delegations.DelegationRecord:
     with engine.begin() as conn:
-        return people.create_delegation(conn, delegator, to, starts, ends, "holiday", today=TODAY)
+        return delegations.create_delegation(
+            conn, delegator, to, starts, ends, "holiday", today=TODAY
+        )
 
 
 def test_delegators_for_follows_the_dates_inclusively(engine: Engine, team: dict[str, int]) -> None:
@@ -29,10 +31,10 @@ def test_delegators_for_follows_the_dates_inclusively(engine: Engine, team: dict
 
     with engine.connect() as conn:
         by_day = {
-            day: people.delegators_for(conn, team["dora"], date(2026, 3, day))
+            day: delegations.delegators_for(conn, team["dora"], date(2026, 3, day))
             for day in (9, 10, 12, 13, 21)
         }
-        mark_gets = people.delegators_for(conn, team["mark"], date(2026, 3, 12))
+        mark_gets = delegations.delegators_for(conn, team["mark"], date(2026, 3, 12))
 
     assert by_day == {
         9: frozenset(),
@@ -47,9 +49,9 @@ def test_delegators_for_follows_the_dates_inclusively(engine: Engine, team: dict
 def test_a_revoked_delegation_no_longer_counts(engine: Engine, team: dict[str, int]) -> None:
     made = delegate(engine, team["mark"], "dora", date(2026, 3, 10), date(2026, 3, 12))
     with engine.begin() as conn:
-        revoked = people.revoke_delegation(conn, team["mark"], made.id)
-        again = people.revoke_delegation(conn, team["mark"], made.id)
-        after = people.delegators_for(conn, team["dora"], date(2026, 3, 11))
+        revoked = delegations.revoke_delegation(conn, team["mark"], made.id)
+        again = delegations.revoke_delegation(conn, team["mark"], made.id)
+        after = delegations.delegators_for(conn, team["dora"], date(2026, 3, 11))
 
     assert after == frozenset()
     assert revoked.revoked_at is not None and again.revoked_at == revoked.revoked_at
@@ -59,7 +61,7 @@ def test_every_problem_with_a_delegation_is_reported_at_once(
     engine: Engine, team: dict[str, int]
 ) -> None:
     with engine.begin() as conn, pytest.raises(InvalidInput) as caught:
-        people.create_delegation(
+        delegations.create_delegation(
             conn, team["mark"], "rosa", date(2026, 3, 5), date(2026, 3, 4), today=TODAY
         )
 
@@ -81,7 +83,7 @@ def test_a_delegation_is_checked(
     engine: Engine, team: dict[str, int], to: str, starts: date, ends: date, code: str
 ) -> None:
     with engine.begin() as conn, pytest.raises(InvalidInput) as caught:
-        people.create_delegation(conn, team["mark"], to, starts, ends, today=TODAY)
+        delegations.create_delegation(conn, team["mark"], to, starts, ends, today=TODAY)
 
     assert [i.code for i in caught.value.extensions["issues"]] == [code]
 
@@ -90,7 +92,7 @@ def test_a_deactivated_delegate_is_refused(engine: Engine, team: dict[str, int])
     with engine.begin() as conn:
         people.deactivate(conn, "fay")
         with pytest.raises(InvalidInput) as caught:
-            people.create_delegation(conn, team["mark"], "fay", TODAY, TODAY, today=TODAY)
+            delegations.create_delegation(conn, team["mark"], "fay", TODAY, TODAY, today=TODAY)
 
     assert [i.code for i in caught.value.extensions["issues"]] == ["inactive_user"]
 
@@ -119,11 +121,11 @@ def test_only_the_delegator_revokes(engine: Engine, team: dict[str, int]) -> Non
 
     with engine.begin() as conn:
         with pytest.raises(Forbidden):
-            people.revoke_delegation(conn, team["dora"], made.id)
+            delegations.revoke_delegation(conn, team["dora"], made.id)
         with pytest.raises(NotFound):
-            people.revoke_delegation(conn, team["fay"], made.id)  # not theirs to see
+            delegations.revoke_delegation(conn, team["fay"], made.id)  # not theirs to see
         with pytest.raises(NotFound):
-            people.revoke_delegation(conn, team["mark"], 9999)
+            delegations.revoke_delegation(conn, team["mark"], 9999)
 
 
 # --- over HTTP
