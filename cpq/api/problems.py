@@ -58,9 +58,17 @@ def problem_response(
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
 
 
+# The members every problem has; an extension of the same name would clash with them.
+RESERVED = frozenset(
+    {"type", "title", "status", "detail", "instance", "code", "request", "headers"}
+)
+
+
 def _extensions(exc: CPQError) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in exc.extensions.items():
+        if key in RESERVED:
+            raise ValueError(f"{type(exc).__name__} has an extension named {key!r}: rename it")
         if key == "issues":
             issues: list[Issue] = value
             out["errors"] = [i.to_dict() for i in issues if i.is_error]

@@ -57,9 +57,13 @@ Text = Annotated[str, StringConstraints(max_length=5000)]
 Comment = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)]
 
 
-def _reject_controlled(data: Any) -> Any:
+# On a line, the client names the line (``id``); the rest is computed as for the quote.
+LINE_CONTROLLED = {k: v for k, v in CONTROLLED.items() if k != "id"}
+
+
+def _reject_controlled(data: Any, controlled: dict[str, str] = CONTROLLED) -> Any:
     if isinstance(data, dict):
-        found = [f"{name} ({CONTROLLED[name]})" for name in data if name in CONTROLLED]
+        found = [f"{name} ({controlled[name]})" for name in data if name in controlled]
         if found:
             raise ValueError("these fields cannot be set by a client: " + "; ".join(found))
     return data
@@ -83,7 +87,7 @@ class QuoteLineIn(LineIn):
     @model_validator(mode="before")
     @classmethod
     def _no_controlled(cls, data: Any) -> Any:
-        return _reject_controlled(data)
+        return _reject_controlled(data, LINE_CONTROLLED)
 
 
 class TermsIn(_In):
@@ -120,7 +124,9 @@ class ActionIn(_In):
     comment: Comment | None = None
 
 
-class DecisionIn(_In):
+class DecisionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     comment: Comment | None = None
     snapshot_hash: str | None = Field(
         None, description="The content you reviewed; 409 if the quote changed since."

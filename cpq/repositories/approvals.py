@@ -16,8 +16,10 @@ OPEN = ("waiting", "pending")
 
 
 def add(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert approvals in one statement (rows may leave out different nullable columns)."""
     if rows:
-        conn.execute(insert(APPROVALS), [dict(r) for r in rows])
+        columns = {name for row in rows for name in row}
+        conn.execute(insert(APPROVALS), [{c: row.get(c) for c in columns} for row in rows])
 
 
 def of_quote(conn: Connection, quote_id: str, version: int | None = None) -> list[dict[str, Any]]:

@@ -71,7 +71,7 @@ def check_transition(status: str, action: QuoteAction) -> QuoteStatus:
     try:
         return next_status(QuoteStatus(status), action)
     except IllegalTransition as exc:
-        raise InvalidTransition(str(exc), status=status, action=action.value) from None
+        raise InvalidTransition(str(exc), quote_status=status, action=action.value) from None
 
 
 def check_revision(quote: Mapping[str, Any], if_match: int) -> None:
@@ -441,7 +441,7 @@ def transition(
     if action in (QuoteAction.SEND, QuoteAction.ACCEPT) and version["valid_until"] < ctx.today:
         raise InvalidTransition(
             f"quote {quote['number']} was valid until {version['valid_until']}: revise it",
-            status=quote["status"],
+            quote_status=quote["status"],
             action=action.value,
         )
     values = {"status": to_status.value, "updated_at": ctx.now}
