@@ -76,9 +76,16 @@ def revision_of(header: str | None) -> int:
 
 
 def _answer(
-    conn: Connection, ctx: Context, response: Response, quote_id: str, version: int | None = None
+    conn: Connection,
+    ctx: Context,
+    response: Response,
+    quote_id: str,
+    version: int | None = None,
+    *,
+    written: quotes.Loaded | None = None,
 ) -> dict[str, Any]:
-    view = quote_view(conn, ctx.who, quotes.load(conn, ctx, quote_id, version))
+    """The quote's view and its ETag; ``written``: the rows a change just wrote (not read back)."""
+    view = quote_view(conn, ctx.who, written or quotes.load(conn, ctx, quote_id, version))
     response.headers["ETag"] = view["etag"]
     return view
 
@@ -108,8 +115,9 @@ def create_quote(
     header = {k: data[k] for k in HEADER if k in data}
     lines = [ln.model_dump(mode="json", exclude_none=True) for ln in body.lines]
     with engine.begin() as conn:
-        quote_id = quotes.create(conn, ctx, terms, lines, header)
-        view = _answer(conn, ctx, response, quote_id)
+        written = quotes.create(conn, ctx, terms, lines, header)
+        quote_id = written.quote["id"]
+        view = _answer(conn, ctx, response, quote_id, written=written)
     response.headers["Location"] = str(request.url_for("get_quote", quote_id=quote_id))
     return view
 
@@ -218,10 +226,10 @@ def update_quote(
         return {**terms, **changes}, lines
 
     with engine.begin() as conn:
-        quotes.edit(
+        written = quotes.edit(
             conn, ctx, quote_id, revision, change, header={k: data[k] for k in HEADER if k in data}
         )
-        return _answer(conn, ctx, response, quote_id)
+        return _answer(conn, ctx, response, quote_id, written=written)
 
 
 # --- lines -----------------------------------------------------------------------------------
@@ -252,8 +260,8 @@ def _edit_lines(
     revision = revision_of(if_match)
     ctx = Context.of(who, settings)
     with engine.begin() as conn:
-        quotes.edit(conn, ctx, quote_id, revision, change)
-        return _answer(conn, ctx, response, quote_id)
+        written = quotes.edit(conn, ctx, quote_id, revision, change)
+        return _answer(conn, ctx, response, quote_id, written=written)
 
 
 def _json(line: QuoteLineIn) -> dict[str, Any]:
@@ -426,8 +434,9 @@ def _action(
     revision = revision_of(if_match)
     ctx = Context.of(who, settings)
     with engine.begin() as conn:
-        run(conn, ctx, revision)
-        return _answer(conn, ctx, response, quote_id)
+        done = run(conn, ctx, revision)
+        written = done if isinstance(done, quotes.Loaded) else None
+        return _answer(conn, ctx, response, quote_id, written=written)
 
 
 ACTION_ERRORS = responses(401, 403, 404, 409, 412, 422, 428)

@@ -46,6 +46,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
+    # Sync routes run on a pool of threads: keep enough connections open for them rather than
+    # opening (and closing) an overflow connection, a new PostgreSQL backend, per request.
+    kwargs.setdefault("pool_size", 15)
+    kwargs.setdefault("max_overflow", 5)
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 

@@ -26,6 +26,36 @@ def _rows(
     return [dict(r) for r in conn.execute(query).mappings()]
 
 
+def static_rows(conn: Connection, version: int) -> dict[str, list[dict[str, Any]]]:
+    """What pricing reads whole: every product group, price list and exchange rate."""
+    return {
+        "groups": _rows(conn, E.PRODUCT_GROUPS, version),
+        "price_lists": _rows(conn, E.PRICE_LISTS, version),
+        "rates": _rows(conn, E.EXCHANGE_RATES, version),
+    }
+
+
+def sku_rows(
+    conn: Connection, version: int, skus: Iterable[str]
+) -> dict[str, list[dict[str, Any]]]:
+    """Items, units and price entries of these SKUs (three statements, any number of SKUs)."""
+    wanted = sorted(set(skus))
+
+    def of_skus(entity: E.Entity) -> list[dict[str, Any]]:
+        return _rows(conn, entity, version, one_of(conn, table_of(entity).c.sku, wanted))
+
+    return {
+        "items": of_skus(E.ITEMS),
+        "units": of_skus(E.ITEM_UNITS),
+        "entries": of_skus(E.PRICE_LIST_ENTRIES),
+    }
+
+
+def customer_rows(conn: Connection, version: int, customer: str) -> list[dict[str, Any]]:
+    c = table_of(E.CUSTOMERS)
+    return _rows(conn, E.CUSTOMERS, version, c.c.external_id == customer)
+
+
 def load_pricing_catalog(
     conn: Connection, version: int, skus: Iterable[str], customer: str | None
 ) -> PricingCatalog:
@@ -35,24 +65,12 @@ def load_pricing_catalog(
     list and exchange rate; the one customer, if any. Six statements, seven with a customer, for
     any number of SKUs.
     """
-    wanted = sorted(set(skus))
-
-    def of_skus(entity: E.Entity) -> list[dict[str, Any]]:
-        return _rows(conn, entity, version, one_of(conn, table_of(entity).c.sku, wanted))
-
-    buyers: list[dict[str, Any]] = []
-    if customer is not None:
-        c = table_of(E.CUSTOMERS)
-        buyers = _rows(conn, E.CUSTOMERS, version, c.c.external_id == customer)
+    buyers = customer_rows(conn, version, customer) if customer is not None else []
     return build_catalog(
         version,
-        items=of_skus(E.ITEMS),
-        groups=_rows(conn, E.PRODUCT_GROUPS, version),
-        units=of_skus(E.ITEM_UNITS),
-        price_lists=_rows(conn, E.PRICE_LISTS, version),
-        entries=of_skus(E.PRICE_LIST_ENTRIES),
+        **sku_rows(conn, version, skus),
+        **static_rows(conn, version),
         customers=buyers,
-        rates=_rows(conn, E.EXCHANGE_RATES, version),
     )
 
 

@@ -30,7 +30,14 @@ from cpq.services.approval_policy import policy_for
 from cpq.services.audit import record
 from cpq.services.people import people_directory
 from cpq.services.quote_pricing import price_content, terms_of
-from cpq.services.quotes import Context, _stale, check_revision, check_transition, load
+from cpq.services.quotes import (
+    Context,
+    Loaded,
+    _stale,
+    check_revision,
+    check_transition,
+    load,
+)
 
 
 def _requirement_json(req: LevelRequirement) -> list[dict[str, Any]]:
@@ -81,7 +88,7 @@ def standing(
 
 def submit(
     conn: Connection, ctx: Context, quote_id: str, if_match: int, comment: str | None
-) -> str:
+) -> Loaded:
     """Submit the current version: approved at once when the policy needs nobody (or every level
     needed still stands), else pending with the first open level asked. The new status."""
     quote = access.owned_quote(conn, ctx.who, quote_id, ctx.today)
@@ -133,12 +140,9 @@ def submit(
         ]
     action = QuoteAction.SUBMIT if first_open is not None else QuoteAction.SUBMIT_WITHIN_POLICY
     to_status = check_transition(quote["status"], action)
-    if (
-        quote_rows.bump(
-            conn, quote_id, if_match, {"status": to_status.value, "updated_at": ctx.now}
-        )
-        is None
-    ):
+    values = {"status": to_status.value, "updated_at": ctx.now}
+    revision = quote_rows.bump(conn, quote_id, if_match, values)
+    if revision is None:
         raise _stale(quote)
     quote_rows.update_version(conn, version["id"], {"status": to_status.value})
     approval_rows.add(conn, rows)
@@ -159,7 +163,7 @@ def submit(
             "policy": policy.digest,
         },
     )
-    return to_status.value
+    return Loaded({**quote, **values, "revision": revision}, {**version, "status": to_status.value})
 
 
 def recall(

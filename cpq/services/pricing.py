@@ -20,7 +20,8 @@ from cpq.pricing.rules.model import RuleSet
 from cpq.pricing.snapshot import PricingCatalog
 from cpq.pricing.waterfall import PricedQuote
 from cpq.repositories.catalog_read import resolve_version
-from cpq.repositories.pricing_catalog import load_full_pricing_catalog, load_pricing_catalog
+from cpq.repositories.pricing_catalog import load_full_pricing_catalog
+from cpq.services.catalog_cache import CACHE
 
 KEEP_ENGINES = 8  # rule sets kept by digest, so that an edit undone reuses its engine
 
@@ -174,7 +175,7 @@ def price_on_version(
     conn: Connection, engine: PricingEngine, request: PricingRequest, version: int
 ) -> tuple[PricedQuote, PricingCatalog]:
     """As ``price_with_catalog`` on a version known to exist (a quote's pinned one)."""
-    catalog = load_pricing_catalog(conn, version, _skus(request.lines), request.context.customer)
+    catalog = CACHE.catalog(conn, version, _skus(request.lines), request.context.customer)
     try:
         return engine.price(request, catalog), catalog
     except PricingError as exc:

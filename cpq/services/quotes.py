@@ -39,7 +39,7 @@ from cpq.services import access
 from cpq.services.approval_policy import policy_for
 from cpq.services.audit import record
 from cpq.services.pricing import pinned_version
-from cpq.services.quote_pricing import Pricing, price_content, terms_of
+from cpq.services.quote_pricing import TERMS, Pricing, price_content, terms_of
 from cpq.settings import Settings
 
 
@@ -189,8 +189,8 @@ def create(
     terms: Mapping[str, Any],
     lines: Sequence[Mapping[str, Any]],
     header: Mapping[str, Any],
-) -> str:
-    """A new quote owned by the caller, priced on the latest catalog and rules. Its id."""
+) -> Loaded:
+    """A new quote owned by the caller, priced on the latest catalog and rules: as written."""
     terms = dict(terms)
     catalog_version = settle_customer(conn, terms, None)
     terms.setdefault("valid_until", None)
@@ -214,21 +214,21 @@ def create(
         "updated_at": ctx.now,
     }
     quote_rows.insert_quote(conn, quote)
-    quote_rows.insert_version(
-        conn,
-        {
-            "quote_id": quote_id,
-            "version": 1,
-            "status": QuoteStatus.DRAFT.value,
-            **terms,
-            "codes": list(terms.get("codes") or []),
-            "title": header.get("title"),
-            "notes": header.get("notes"),
-            "lines": lines,
-            "created_at": ctx.now,
-            **_pricing_values(pricing, ctx.now),
-        },
-    )
+    version = {
+        "quote_id": quote_id,
+        "version": 1,
+        "status": QuoteStatus.DRAFT.value,
+        **{name: None for name in TERMS},
+        **terms,
+        "codes": list(terms.get("codes") or []),
+        "title": header.get("title"),
+        "notes": header.get("notes"),
+        "lines": lines,
+        "created_at": ctx.now,
+        "superseded_at": None,
+        **_pricing_values(pricing, ctx.now),
+    }
+    version["id"] = quote_rows.insert_version(conn, version)
     record(
         conn,
         quote,
@@ -240,7 +240,7 @@ def create(
         snapshot_hash=pricing.snapshot_hash,
         event="quote.created",
     )
-    return quote_id
+    return Loaded(quote, version)
 
 
 def load(conn: Connection, ctx: Context, quote_id: str, version: int | None = None) -> Loaded:
@@ -289,7 +289,7 @@ def edit(
     *,
     action: str = "edited",
     header: Mapping[str, Any] | None = None,
-) -> None:
+) -> Loaded:
     """Apply ``change`` (terms, lines) -> (terms, lines) to the current version and price it on
     its pinned catalog version and rule set. A quote waiting for approval or rejected goes back
     to draft and its approvals are void: an approval is for the exact content it saw."""
@@ -304,7 +304,8 @@ def edit(
     pricing = _price(conn, ctx, terms, lines, pinned=version)
     values = {"status": to_status.value, "updated_at": ctx.now, "customer": terms.get("customer")}
     values.update({k: v for k, v in (header or {}).items() if k.startswith("crm_")})
-    if quote_rows.bump(conn, quote_id, if_match, values) is None:
+    revision = quote_rows.bump(conn, quote_id, if_match, values)
+    if revision is None:
         raise _stale(quote)
     version_values = {
         **terms,
@@ -329,6 +330,7 @@ def edit(
         snapshot_hash=pricing.snapshot_hash,
         data={"total": pricing.total, "previous_snapshot_hash": version["snapshot_hash"]},
     )
+    return Loaded({**quote, **values, "revision": revision}, {**version, **version_values})
 
 
 def reprice(

@@ -384,7 +384,9 @@ def priced_skus(count: int) -> list[str]:
     return list(dict.fromkeys(listed))[:count]
 
 
-def test_loading_takes_as_many_statements_for_50_lines_as_for_1(synced: TestClient) -> None:
+def test_loading_takes_as_many_statements_for_50_lines_as_for_1_and_reads_once(
+    synced: TestClient,
+) -> None:
     engine: Engine = synced.app.state.engine  # type: ignore[attr-defined]
     skus = priced_skus(50)
     fifty = [{"id": str(n), "sku": sku, "quantity": 3} for n, sku in enumerate(skus)]
@@ -393,11 +395,17 @@ def test_loading_takes_as_many_statements_for_50_lines_as_for_1(synced: TestClie
         first = synced.post("/v1/price", json=body(probe(), customer="C-10001"))
     with statements(engine) as fifty_lines:
         second = synced.post("/v1/price", json=body(*fifty, customer="C-10001"))
+    with statements(engine) as again:
+        third = synced.post("/v1/price", json=body(*fifty, customer="C-10001"))
 
     assert (first.status_code, second.status_code) == (200, 200), second.text
     assert len(second.json()["lines"]) == 50
-    assert len(one_line) == len(fifty_lines)
+    assert third.json() == second.json()
     assert len(one_line) <= 8  # the head version, then the catalog (seven with a customer)
+    # A catalog version never changes: what was read stays in memory. New SKUs cost their three
+    # statements (items, units, prices) whatever their number; nothing else is read again.
+    assert len(fifty_lines) == 4
+    assert [s for s in again if "catalog_versions" not in s] == []
 
 
 def test_a_rule_set_that_does_not_load_is_a_503_listing_its_problems(

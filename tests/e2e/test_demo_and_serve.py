@@ -8,7 +8,6 @@ import httpx
 from databases import PG_URL
 from e2e_env import cpq_env, free_port, running
 
-
 TOKEN = "cpq_demorita_demo-token-for-local-use-only-never-in-prod"  # the README's
 
 
