@@ -99,6 +99,13 @@ class AlreadyDecided(Conflict):
     title = "Approval no longer pending"
 
 
+class SnapshotChanged(Conflict):
+    """A decision on content other than the approval's: the quote changed since it was read."""
+
+    code = "snapshot_changed"
+    title = "Quote content changed"
+
+
 class NoApproverFound(Conflict):
     code = "no_approver"
     title = "No approver found"

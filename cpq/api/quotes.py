@@ -548,6 +548,7 @@ def revise(
     engine: EngineDep,
     settings: SettingsDep,
     response: Response,
+    body: ActionIn | None = None,
     if_match: IfMatch = None,
     idempotency_key: IdempotencyKey = None,
 ) -> dict[str, Any]:
@@ -558,7 +559,9 @@ def revise(
         settings,
         response,
         if_match,
-        lambda conn, ctx, rev: quotes.revise(conn, ctx, quote_id, rev),
+        lambda conn, ctx, rev: quotes.revise(
+            conn, ctx, quote_id, rev, body.comment if body else None
+        ),
     )
 
 

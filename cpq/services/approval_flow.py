@@ -21,7 +21,14 @@ from cpq.approvals.guidance import guidance
 from cpq.approvals.policy import LevelRequirement, Policy, required_levels, requirement_from_json
 from cpq.approvals.reapproval import still_approved
 from cpq.approvals.routing import NoApprover, approvers_for
-from cpq.errors import AlreadyDecided, Forbidden, InvalidInput, NoApproverFound, NotFound
+from cpq.errors import (
+    AlreadyDecided,
+    Forbidden,
+    InvalidInput,
+    NoApproverFound,
+    NotFound,
+    SnapshotChanged,
+)
 from cpq.quotes.lifecycle import QuoteAction, QuoteStatus
 from cpq.repositories import approvals as approval_rows
 from cpq.repositories import quotes as quote_rows
@@ -225,7 +232,7 @@ def decide(
 ) -> None:
     approval, quote = decidable(conn, ctx, approval_id)
     if snapshot_hash is not None and snapshot_hash != approval["snapshot_hash"]:
-        raise AlreadyDecided(
+        raise SnapshotChanged(
             "the quote changed since you looked at it: this approval is for other content",
             snapshot_hash=approval["snapshot_hash"],
         )

@@ -8,13 +8,15 @@ runner finds nothing left to do. Each item is its own transaction: one failure s
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine
 
-from cpq.approvals.routing import NoApprover, approvers_for
+from cpq.approvals.routing import Person
 from cpq.errors import CPQError
 from cpq.quotes.lifecycle import QuoteAction, QuoteStatus, next_status
 from cpq.repositories import approvals as approval_rows
@@ -43,29 +45,41 @@ class JobReport:
     idempotency_keys_purged: int = 0
 
 
+def _superior(
+    row: Mapping[str, Any], owner: int, people: Mapping[int, Person]
+) -> tuple[list[int], str]:
+    """Who an overdue approval goes to: the approver's own superior, the first active person
+    above them in the reporting line (never the quote's owner). None found: why."""
+    approver = people.get(row["approver_id"])
+    seen: set[int] = set()
+    up = approver.manager_id if approver is not None else None
+    while up is not None and up not in seen:
+        seen.add(up)
+        person = people.get(up)
+        if person is None:
+            break
+        if person.active and person.id != owner:
+            return [person.id], ""
+        up = person.manager_id
+    name = approver.name if approver is not None else f"user {row['approver_id']}"
+    return [], f"nobody above {name} in the reporting line to escalate to"
+
+
 def escalate_overdue(engine: Engine, rules_dir: Path, now: datetime) -> tuple[int, int]:
-    """Hand each approval pending past its time to the next level up of the chain (the approvers
-    that level's policy names for the rep). Returns (escalated, left as they were)."""
+    """Hand each approval pending past its level's time to the approver's superior (the next
+    level up the reporting line), for the same level; it may escalate again from there.
+    Returns (escalated, left as they were)."""
     with engine.connect() as conn:
         due = approval_rows.overdue(conn, now)
     if not due:
         return 0, 0
-    policy = policy_for(rules_dir)
-    codes = [lv.code for lv in policy.levels]
+    known = {lv.code: lv for lv in policy_for(rules_dir).levels}
     escalated = left = 0
     for row in due:
         with engine.begin() as conn:
             quote = quote_rows.quote(conn, row["quote_id"])
             assert quote is not None
-            position = codes.index(row["level"]) if row["level"] in codes else len(codes)
-            above = policy.levels[position + 1] if position + 1 < len(codes) else None
-            problem = f"no level above {row['level']} in the approval chain"
-            targets: list[int] = []
-            if above is not None:
-                try:
-                    targets = list(approvers_for(above, quote["owner_id"], people_directory(conn)))
-                except NoApprover as exc:
-                    problem = str(exc)
+            targets, problem = _superior(row, quote["owner_id"], people_directory(conn))
             if not targets:
                 approval_rows.clear_due(conn, row["id"])
                 record(
@@ -81,7 +95,6 @@ def escalate_overdue(engine: Engine, rules_dir: Path, now: datetime) -> tuple[in
                 )
                 left += 1
                 continue
-            assert above is not None
             # Lock the quote as a decision would; skip it if it is no longer waiting.
             pending = [QuoteStatus.PENDING_APPROVAL.value]
             if (
@@ -92,7 +105,7 @@ def escalate_overdue(engine: Engine, rules_dir: Path, now: datetime) -> tuple[in
             if not approval_rows.escalate(conn, row["id"], now):
                 conn.rollback()
                 continue
-            after = above.escalate_after
+            after = known[row["level"]].escalate_after if row["level"] in known else None
             approval_rows.add(
                 conn,
                 [
@@ -132,7 +145,6 @@ def escalate_overdue(engine: Engine, rules_dir: Path, now: datetime) -> tuple[in
                     "level": row["level"],
                     "from": row["approver_id"],
                     "to": targets,
-                    "to_level": above.code,
                 },
                 event="approval.escalated",
             )

@@ -382,7 +382,9 @@ def reprice(
     return diff
 
 
-def revise(conn: Connection, ctx: Context, quote_id: str, if_match: int) -> int:
+def revise(
+    conn: Connection, ctx: Context, quote_id: str, if_match: int, comment: str | None = None
+) -> int:
     """A new version in draft, copied from the current one, which becomes read-only."""
     quote = access.owned_quote(conn, ctx.who, quote_id, ctx.today)
     check_revision(quote, if_match)
@@ -412,6 +414,7 @@ def revise(conn: Connection, ctx: Context, quote_id: str, if_match: int) -> int:
         ctx.now,
         from_status=quote["status"],
         to_status=to_status.value,
+        comment=comment,
         snapshot_hash=copy["snapshot_hash"],
         data={"from_version": old["version"]},
     )
