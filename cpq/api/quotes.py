@@ -470,34 +470,6 @@ def submit(
     )
 
 
-@router.post(
-    "/{quote_id}/recall",
-    response_model=QuoteOut,
-    responses=ACTION_ERRORS,
-    summary="Take a quote back from approval (to draft)",
-)
-def recall(
-    quote_id: str,
-    who: Writer,
-    engine: EngineDep,
-    settings: SettingsDep,
-    response: Response,
-    body: ActionIn | None = None,
-    if_match: IfMatch = None,
-    idempotency_key: IdempotencyKey = None,
-) -> dict[str, Any]:
-    comment = body.comment if body else None
-    return _action(
-        quote_id,
-        who,
-        engine,
-        settings,
-        response,
-        if_match,
-        lambda conn, ctx, rev: approval_flow.recall(conn, ctx, quote_id, rev, comment),
-    )
-
-
 def _simple(action: QuoteAction, summary: str) -> None:
     def route(
         quote_id: str,
@@ -529,6 +501,7 @@ def _simple(action: QuoteAction, summary: str) -> None:
     )(route)
 
 
+_simple(QuoteAction.RECALL, "Take a quote back from approval (to draft)")
 _simple(QuoteAction.SEND, "Mark an approved quote sent to the customer")
 _simple(QuoteAction.ACCEPT, "Record the customer's acceptance")
 _simple(QuoteAction.DECLINE, "Record the customer's refusal")

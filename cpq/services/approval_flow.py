@@ -173,37 +173,6 @@ def submit(
     return Loaded({**quote, **values, "revision": revision}, {**version, "status": to_status.value})
 
 
-def recall(
-    conn: Connection, ctx: Context, quote_id: str, if_match: int, comment: str | None
-) -> None:
-    quote = access.owned_quote(conn, ctx.who, quote_id, ctx.today)
-    check_revision(quote, if_match)
-    to_status = check_transition(quote["status"], QuoteAction.RECALL)
-    version = quote_rows.version(conn, quote_id, quote["current_version"])
-    assert version is not None
-    if (
-        quote_rows.bump(
-            conn, quote_id, if_match, {"status": to_status.value, "updated_at": ctx.now}
-        )
-        is None
-    ):
-        raise _stale(quote)
-    quote_rows.update_version(conn, version["id"], {"status": to_status.value})
-    approval_rows.void_open(conn, quote_id, version["version"], ctx.now)
-    record(
-        conn,
-        quote,
-        version["version"],
-        ctx.who,
-        "recalled",
-        ctx.now,
-        from_status=quote["status"],
-        to_status=to_status.value,
-        comment=comment,
-        snapshot_hash=version["snapshot_hash"],
-    )
-
-
 def decidable(
     conn: Connection, ctx: Context, approval_id: int
 ) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -31,7 +31,6 @@ from cpq.quotes.lifecycle import (
     next_status,
 )
 from cpq.quotes.reprice_diff import reprice_diff
-from cpq.quotes.snapshot import to_json
 from cpq.repositories import approvals as approval_rows
 from cpq.repositories import catalog_read
 from cpq.repositories import quotes as quote_rows
@@ -422,6 +421,7 @@ def revise(
 
 
 _SIMPLE = {
+    QuoteAction.RECALL: "recalled",
     QuoteAction.SEND: "sent",
     QuoteAction.ACCEPT: "accepted",
     QuoteAction.DECLINE: "declined",
@@ -437,7 +437,8 @@ def transition(
     action: QuoteAction,
     comment: str | None,
 ) -> None:
-    """send, accept, decline, cancel: the owner moves the quote on."""
+    """send, accept, decline, cancel, recall: the owner moves the quote on. Recalling or
+    cancelling voids the approvals."""
     quote = access.owned_quote(conn, ctx.who, quote_id, ctx.today)
     check_revision(quote, if_match)
     to_status = check_transition(quote["status"], action)
@@ -453,7 +454,7 @@ def transition(
     if quote_rows.bump(conn, quote_id, if_match, values) is None:
         raise _stale(quote)
     quote_rows.update_version(conn, version["id"], {"status": to_status.value})
-    if action is QuoteAction.CANCEL:
+    if action in (QuoteAction.CANCEL, QuoteAction.RECALL):
         approval_rows.void_open(conn, quote_id, version["version"], ctx.now)
     record(
         conn,
@@ -467,7 +468,3 @@ def transition(
         comment=comment,
         snapshot_hash=version["snapshot_hash"],
     )
-
-
-def json_lines(lines: Sequence[Any]) -> list[dict[str, Any]]:
-    return [to_json(line) for line in lines]
