@@ -287,7 +287,8 @@ def demo(
     logins = ", ".join(f"{m.username} ({m.role.value})" for m in team.members)
     out.print(
         f"  Team: {logins}; password [bold]{team.password}[/] (POST /v1/sessions)\n"
-        f"  CRM token (acts for {team.token_user}): Authorization: Bearer {team.token}\n"
+        f"  CRM token (acts for {team.token_user}): Authorization: Bearer {team.token}\n",
+        soft_wrap=True,  # a token cut over two lines cannot be copied
     )
     sys.stdout.flush()
     serve(host=host, port=port, workers=1)
