@@ -19,6 +19,7 @@ from cpq.api.security import require
 from cpq.auth.principal import Principal, Scope
 from cpq.errors import InvalidInput
 from cpq.repositories import approvals as approval_rows
+from cpq.repositories import quotes as quote_rows
 from cpq.repositories import teams
 from cpq.services import approval_flow
 from cpq.services.quotes import Context
@@ -49,18 +50,21 @@ def list_approvals(
     ctx = Context.of(who, settings)
     with engine.connect() as conn:
         found = approval_flow.to_decide(conn, ctx, status, limit)
-        ids = {r["approver_id"] for r, _ in found} | {
-            r["decided_by_id"] for r, _ in found if r["decided_by_id"]
-        }
+        ids = {r["approver_id"] for r, _, _ in found} | {q["owner_id"] for _, q, _ in found}
+        ids |= {r["decided_by_id"] for r, _, _ in found if r["decided_by_id"]}
         names = teams.names(conn, ids)
-        return {"items": [approval_view(r, names, q["number"]) for r, q in found]}
+        return {
+            "items": [approval_view(r, names, q["number"], quote=q, version=v) for r, q, v in found]
+        }
 
 
 def _one(engine: EngineDep, ctx: Context, approval_id: int) -> dict[str, Any]:
     with engine.connect() as conn:
         row, quote = approval_flow.decidable(conn, ctx, approval_id)
-        names = teams.names(conn, {row["approver_id"], row["decided_by_id"]} - {None})
-        return approval_view(row, names, quote["number"])
+        version = quote_rows.version(conn, row["quote_id"], row["version"])
+        people = {row["approver_id"], row["decided_by_id"], quote["owner_id"]} - {None}
+        names = teams.names(conn, people)
+        return approval_view(row, names, quote["number"], quote=quote, version=version)
 
 
 @router.get(

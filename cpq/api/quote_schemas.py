@@ -146,7 +146,24 @@ class PersonOut(BaseModel):
     display_name: str | None
 
 
+class ApprovalQuoteOut(BaseModel):
+    """The quote an approval is for, as an approver needs it in front of them."""
+
+    number: str
+    status: str
+    owner: PersonOut
+    customer: str | None
+    currency: str
+    total: Money | None
+    valid_until: date
+    payment_terms: str | None
+    title: str | None
+
+
 class ApprovalOut(BaseModel):
+    quote: ApprovalQuoteOut | None = Field(
+        None, description="In the approver's lists: the quote's facts (null inside a quote)."
+    )
     id: int
     quote_id: str
     quote_number: str | None = None

@@ -34,9 +34,30 @@ def _names(conn: Connection, ids: Iterable[int | None]) -> dict[int, dict[str, s
 
 
 def approval_view(
-    row: Mapping[str, Any], names: Mapping[int, dict[str, str]], number: str | None = None
+    row: Mapping[str, Any],
+    names: Mapping[int, dict[str, str]],
+    number: str | None = None,
+    *,
+    quote: Mapping[str, Any] | None = None,
+    version: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
+    """An approval; with ``quote`` and ``version``, the facts an approver decides on as well."""
     return {
+        "quote": (
+            {
+                "number": quote["number"],
+                "status": quote["status"],
+                "owner": _person(names, quote["owner_id"]),
+                "customer": version["customer"],
+                "currency": version["currency"],
+                "total": version["total"],
+                "valid_until": version["valid_until"],
+                "payment_terms": version["payment_terms"],
+                "title": version["title"],
+            }
+            if quote is not None and version is not None
+            else None
+        ),
         **{
             k: row[k]
             for k in (

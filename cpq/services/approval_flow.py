@@ -371,15 +371,18 @@ def preview(conn: Connection, ctx: Context, quote_id: str, line_id: str | None) 
 
 def to_decide(
     conn: Connection, ctx: Context, statuses: Sequence[str], limit: int
-) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+) -> list[tuple[dict[str, Any], dict[str, Any], dict[str, Any]]]:
     """Approvals the caller decides (their own and, by delegation, others'), newest first, each
-    with its quote; never one on the caller's own quote."""
+    with its quote and the version it is for; never one on the caller's own quote."""
     rows = approval_rows.for_approvers(
         conn, access.deciders(conn, ctx.who, ctx.today), statuses, limit
     )
     found = []
     for row in rows:
         quote = quote_rows.quote(conn, row["quote_id"])
-        if quote is not None and quote["owner_id"] != ctx.who.user_id:
-            found.append((row, quote))
+        if quote is None or quote["owner_id"] == ctx.who.user_id:
+            continue
+        version = quote_rows.version(conn, row["quote_id"], row["version"])
+        assert version is not None
+        found.append((row, quote, version))
     return found
