@@ -52,6 +52,10 @@ class Settings(BaseSettings):
     quote_validity_days: int = Field(default=30, ge=1, le=3650)
     jobs_interval_seconds: int = Field(default=60, ge=0)
 
+    # The seller named on quote documents (the address: one line per line of text).
+    seller_name: str = "Example Instruments GmbH"
+    seller_address: str = "Musterstrasse 1\n10115 Berlin\nGermany"
+
     @model_validator(mode="after")
     def _defaults_and_safety(self) -> Settings:
         if not self.database_url:

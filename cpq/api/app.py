@@ -15,6 +15,7 @@ from cpq.api import (
     catalog,
     configurations,
     delegations,
+    documents,
     health,
     pricing,
     problems,
@@ -68,4 +69,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(delegations.router)
     app.include_router(quotes.router)
     app.include_router(approvals.router)
+    app.include_router(documents.router)
     return app

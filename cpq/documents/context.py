@@ -1,0 +1,210 @@
+"""The template context of a quote document, built from the quote and version rows (no I/O).
+
+Every figure is formatted here, with Babel for the document's locale, so the template only
+places strings; the amounts themselves come from the stored priced quote, never recomputed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from babel.dates import format_date
+from babel.numbers import format_currency, format_decimal, format_percent
+
+from cpq.documents.labels import labels_for
+
+# A quote in one of these states has been approved (or needed no approval): its document is
+# clean. Every other state renders with the draft watermark.
+CLEAN_STATUSES = frozenset({"approved", "sent", "accepted", "declined"})
+LOCALES = {"en": "en_US", "de": "de_DE"}
+
+
+@dataclass(frozen=True, slots=True)
+class Parties:
+    """Who the document names: the seller (from settings), the customer and the rep."""
+
+    seller_name: str
+    seller_address: str
+    customer_name: str | None = None
+    rep_name: str | None = None
+
+
+def is_draft(status: str) -> bool:
+    return status not in CLEAN_STATUSES
+
+
+def _decimal(value: Any) -> Decimal | None:
+    return None if value is None else Decimal(str(value))
+
+
+def _instant(value: Any) -> datetime:
+    found = datetime.fromisoformat(value) if isinstance(value, str) else value
+    if not isinstance(found, datetime):
+        raise TypeError(f"not a date and time: {value!r}")
+    return found if found.tzinfo is not None else found.replace(tzinfo=UTC)
+
+
+def _day(value: Any) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value))
+
+
+class _Formats:
+    def __init__(self, lang: str, currency: str) -> None:
+        self.locale = LOCALES[lang]
+        self.currency = currency
+
+    def money(self, value: Any) -> str:
+        amount = _decimal(value)
+        return "" if amount is None else format_currency(amount, self.currency, locale=self.locale)
+
+    def number(self, value: Any) -> str:
+        amount = _decimal(value)
+        return "" if amount is None else format_decimal(amount, locale=self.locale)
+
+    def percent(self, ratio: Decimal) -> str:
+        """The locale's percent pattern, to at most two decimals (12.5 %, not 13 %)."""
+        shown = ratio.quantize(Decimal("0.0001")).normalize()
+        return format_percent(shown, locale=self.locale, decimal_quantization=False)
+
+    def day(self, value: Any) -> str:
+        return format_date(_day(value), format="medium", locale=self.locale)
+
+
+def _discount(line: Mapping[str, Any], fmt: _Formats) -> str:
+    """Net against list price per unit, as a percentage (blank when there is none)."""
+    listed = _decimal(line.get("list_price"))
+    net = _decimal(line.get("net_unit_price"))
+    if not listed or net is None or net >= listed:
+        return ""
+    return fmt.percent((listed - net) / listed)
+
+
+def _line_row(
+    line: Mapping[str, Any], depth: int, fmt: _Formats, labels: Mapping[str, str]
+) -> dict[str, Any]:
+    months = line.get("term_months")
+    note = labels["recurring_note"].format(months=months) if line.get("recurring") else ""
+    return {
+        "line_id": str(line["line_id"]),
+        "sku": str(line["sku"]),
+        "name": str(line.get("name") or ""),
+        "depth": depth,
+        "is_bundle": False,
+        "quantity": fmt.number(line.get("quantity")),
+        "unit": str(line.get("unit") or ""),
+        "list_price": fmt.money(line.get("list_price")),
+        "discount": _discount(line, fmt),
+        "net_unit_price": fmt.money(line.get("net_unit_price")),
+        "line_total": fmt.money(line.get("final_amount")),
+        "recurring_note": note,
+    }
+
+
+def grouped_lines(lines: Sequence[Mapping[str, Any]]) -> list[tuple[Mapping[str, Any], int]]:
+    """Each line with its depth, options right under their bundle (in the quote's order); a
+    line whose parent is not on the quote stays at the top level rather than vanish."""
+    ids = {ln["line_id"] for ln in lines}
+    children: dict[Any, list[Mapping[str, Any]]] = {}
+    roots: list[Mapping[str, Any]] = []
+    for ln in lines:
+        parent = ln.get("parent_line_id")
+        if parent is not None and parent in ids and parent != ln["line_id"]:
+            children.setdefault(parent, []).append(ln)
+        else:
+            roots.append(ln)
+    out: list[tuple[Mapping[str, Any], int]] = []
+    seen: set[Any] = set()
+
+    def walk(line: Mapping[str, Any], depth: int) -> None:
+        if line["line_id"] in seen:  # a cycle of parents: show each line once
+            return
+        seen.add(line["line_id"])
+        out.append((line, depth))
+        for child in children.get(line["line_id"], []):
+            walk(child, depth + 1)
+
+    for root in roots:
+        walk(root, 0)
+    for ln in lines:  # lines only reachable through a cycle
+        if ln["line_id"] not in seen:
+            walk(ln, 0)
+    return out
+
+
+def quote_context(
+    quote: Mapping[str, Any],
+    version: Mapping[str, Any],
+    parties: Parties,
+    *,
+    lang: str = "en",
+    template_version: str,
+) -> dict[str, Any]:
+    """Everything the quote template shows, as display strings; plus the document's metadata
+    (``issued``/``modified`` from the version, never the clock, so renders repeat exactly)."""
+    labels = labels_for(lang)
+    priced: Mapping[str, Any] = version.get("priced") or {}
+    currency = str(priced.get("currency") or version["currency"])
+    fmt = _Formats(lang, currency)
+    rows = []
+    with_children = {ln.get("parent_line_id") for ln in priced.get("lines", [])}
+    for line, depth in grouped_lines(priced.get("lines", [])):
+        row = _line_row(line, depth, fmt, labels)
+        row["is_bundle"] = depth == 0 and line["line_id"] in with_children
+        rows.append(row)
+    totals: Mapping[str, Any] = priced.get("totals") or {}
+    recurring = _decimal(totals.get("recurring_total")) or Decimal(0)
+    issued = _instant(version.get("priced_at") or version["created_at"])
+    status = str(version["status"])
+    return {
+        "lang": lang,
+        "labels": labels,
+        "template_version": template_version,
+        "title": version.get("title") or "",
+        "notes": version.get("notes") or "",
+        "number": str(quote["number"]),
+        "version": int(version["version"]),
+        "status": status,
+        "draft": is_draft(status),
+        "date": fmt.day(issued),
+        "valid_until": fmt.day(version["valid_until"]),
+        "payment_terms": version.get("payment_terms") or "",
+        "currency": currency,
+        "seller": {
+            "name": parties.seller_name,
+            "address": parties.seller_address.splitlines(),
+        },
+        "customer": {
+            "code": version.get("customer") or "",
+            "name": parties.customer_name or "",
+        },
+        "rep": parties.rep_name or "",
+        "lines": rows,
+        "adjustments": [
+            {
+                "description": str(a.get("description") or a.get("kind") or ""),
+                "amount": fmt.money(a.get("amount")),
+            }
+            for a in priced.get("quote_adjustments", [])
+        ],
+        "totals": {
+            "one_time": fmt.money(totals.get("one_time_total")),
+            "recurring_monthly": fmt.money(totals.get("recurring_monthly_total")),
+            "recurring": fmt.money(totals.get("recurring_total")),
+            "has_recurring": recurring != 0,
+            "total": fmt.money(totals.get("total", version.get("total"))),
+        },
+        "metadata": {
+            "title": f"{labels['quote']} {quote['number']} v{version['version']}",
+            "created": issued.isoformat(timespec="seconds"),
+            "modified": issued.isoformat(timespec="seconds"),
+            "identifier": f"{quote['id']}/{version['version']}/{template_version}",
+        },
+    }

@@ -1,0 +1,78 @@
+"""GET /v1/quotes/{id}/pdf on the demo catalog and team (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from babel.numbers import format_currency
+from pdf_read import fonts, squeezed, text
+from quotes.quotes_world import GATEWAY, SENSOR, World, act, create, lines, ok, problem
+
+PDF = "application/pdf"
+
+
+def _pdf(client: Any, path: str) -> bytes:
+    response = client.get(path)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == PDF
+    body: bytes = response.content
+    return body
+
+
+def _total(quote: dict[str, Any], locale: str) -> str:
+    return squeezed(format_currency(Decimal(str(quote["total"])), quote["currency"], locale=locale))
+
+
+def test_a_draft_renders_with_its_lines_total_and_watermark(world: World) -> None:
+    rita = world.client("rita")
+    quote = create(rita, lines=lines(5))
+
+    pdf = _pdf(rita, f"/v1/quotes/{quote['id']}/pdf")
+
+    found = text(pdf)
+    assert SENSOR in found and GATEWAY in found
+    assert quote["number"] in found
+    assert _total(quote, "en_US") in squeezed(found)
+    assert squeezed("DRAFT - not valid for acceptance") in squeezed(found)
+    assert all(fonts(pdf).values())
+
+
+def test_an_approved_quote_renders_clean_and_in_german(world: World) -> None:
+    rita = world.client("rita")
+    approved = ok(act(rita, create(rita, lines=lines()), "submit"))
+    assert approved["status"] == "approved"
+
+    english = text(_pdf(rita, f"/v1/quotes/{approved['id']}/pdf"))
+    german = text(_pdf(rita, f"/v1/quotes/{approved['id']}/pdf?lang=de"))
+
+    assert "DRAFT" not in english and "ENTWURF" not in german
+    assert f"Angebot {approved['number']}" in german
+    assert _total(approved, "de_DE") in squeezed(german)
+
+
+def test_a_version_renders_and_repeat_renders_are_identical(world: World) -> None:
+    rita = world.client("rita")
+    quote = create(rita, lines=lines())
+
+    first = _pdf(rita, f"/v1/quotes/{quote['id']}/versions/1/pdf")
+    again = _pdf(rita, f"/v1/quotes/{quote['id']}/pdf")
+
+    assert first == again
+    problem(rita.get(f"/v1/quotes/{quote['id']}/versions/9/pdf"), 404, "not_found")
+
+
+def test_the_same_access_rules_as_reading_the_quote(world: World) -> None:
+    quote = create(world.client("rita"), lines=lines())
+    path = f"/v1/quotes/{quote['id']}/pdf"
+
+    problem(world.client("raj").get(path), 404, "not_found")
+    problem(world.client("raj").get(f"/v1/quotes/{quote['id']}/versions/1/pdf"), 404)
+    problem(world.anonymous().get(path), 401)
+    assert world.client("maria").get(path).status_code == 200  # rita's manager
+
+
+def test_an_unknown_language_is_a_problem(world: World) -> None:
+    quote = create(world.client("rita"), lines=lines())
+
+    problem(world.client("rita").get(f"/v1/quotes/{quote['id']}/pdf?lang=fr"), 422)
