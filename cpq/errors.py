@@ -131,3 +131,11 @@ class ApprovalPolicyInvalid(CPQError):
     code = "approval_policy_invalid"
     title = "Approval policy invalid"
     status = 503
+
+
+class PdfUnavailable(CPQError):
+    """The server cannot render documents (a system library is missing): not the client's fault."""
+
+    code = "pdf_unavailable"
+    title = "Documents unavailable"
+    status = 503

@@ -15,7 +15,7 @@ from cpq.api.problems import responses
 from cpq.api.security import require
 from cpq.auth.principal import Principal, Scope
 from cpq.documents.facts import quote_document_context
-from cpq.documents.render import render_quote_pdf
+from cpq.errors import PdfUnavailable
 from cpq.services.quotes import Context
 
 router = APIRouter(prefix="/v1/quotes", tags=["documents"])
@@ -40,6 +40,12 @@ def _pdf(
         context = quote_document_context(
             conn, Context.of(who, settings), settings, quote_id, version, lang=lang
         )
+    try:  # WeasyPrint needs Pango: without it the service runs, only documents are unavailable
+        from cpq.documents.render import render_quote_pdf
+    except (OSError, ImportError) as exc:
+        raise PdfUnavailable(
+            f"PDF rendering needs Pango on the server ({exc}); see README.md"
+        ) from None
     # Rendered after the connection is back in the pool: a long document must not hold it.
     body = render_quote_pdf(context)
     name = f"{context['number']}-v{context['version']}-{lang}.pdf"
@@ -51,7 +57,7 @@ def _pdf(
 @router.get(
     "/{quote_id}/pdf",
     response_class=Response,
-    responses={**responses(401, 403, 404, 422), **PDF_RESPONSE},
+    responses={**responses(401, 403, 404, 422, 503), **PDF_RESPONSE},
     summary="The quote document (current version) as PDF",
 )
 def quote_pdf(
@@ -63,7 +69,7 @@ def quote_pdf(
 @router.get(
     "/{quote_id}/versions/{version}/pdf",
     response_class=Response,
-    responses={**responses(401, 403, 404, 422), **PDF_RESPONSE},
+    responses={**responses(401, 403, 404, 422, 503), **PDF_RESPONSE},
     summary="One version's quote document as PDF",
 )
 def version_pdf(

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from cpq.documents.context import Parties, quote_context
-from cpq.documents.render import template_version
+from cpq.documents.templates import template_version
 from cpq.repositories import catalog_read, teams
 from cpq.services import quotes
 from cpq.services.quotes import Context

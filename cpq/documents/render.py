@@ -19,21 +19,20 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from cpq.settings import REPO_ROOT
+from cpq.documents.templates import QUOTE_TEMPLATE, TEMPLATES_DIR, template_version
 
-TEMPLATES_DIR = REPO_ROOT / "templates"
-QUOTE_DIR = TEMPLATES_DIR / "quote"
-QUOTE_TEMPLATE = "quote/quote.html.j2"
+__all__ = [
+    "TEMPLATES_DIR",
+    "ResourceRefused",
+    "TemplatesOnlyFetcher",
+    "render_quote_html",
+    "render_quote_pdf",
+    "template_version",
+]
 
 
 class ResourceRefused(ValueError):
     """A template asked for something outside ``templates/``."""
-
-
-@lru_cache
-def template_version() -> str:
-    """The quote template's version (recorded with each document it renders)."""
-    return (QUOTE_DIR / "VERSION").read_text(encoding="utf-8").strip()
 
 
 @lru_cache

@@ -76,3 +76,16 @@ def test_an_unknown_language_is_a_problem(world: World) -> None:
     quote = create(world.client("rita"), lines=lines())
 
     problem(world.client("rita").get(f"/v1/quotes/{quote['id']}/pdf?lang=fr"), 422)
+
+
+def test_a_server_that_cannot_render_answers_503_and_keeps_serving(
+    world: World, monkeypatch: Any
+) -> None:
+    import sys
+
+    rita = world.client("rita")
+    quote = create(rita, lines=lines(5))
+    monkeypatch.setitem(sys.modules, "cpq.documents.render", None)  # as without Pango
+
+    problem(rita.get(f"/v1/quotes/{quote['id']}/pdf"), 503, "pdf_unavailable")
+    ok(rita.get(f"/v1/quotes/{quote['id']}"))
