@@ -191,13 +191,6 @@ def release(engine: Engine, claim: Claim) -> None:
         keys.release(conn, claim)
 
 
-def purge_expired(engine: Engine, settings: Settings, now: datetime | None = None) -> int:
-    """Delete keys older than ``idempotency_hours`` (for a periodic background job)."""
-    now = now or datetime.now(UTC)
-    with engine.begin() as conn:
-        return keys.purge(conn, now - timedelta(hours=settings.idempotency_hours), now)
-
-
 async def _in_thread(fn: Callable[..., T], *args: Any) -> T:
     # Shielded: once a key is claimed its release or answer must be written, even if the
     # request is being cancelled.

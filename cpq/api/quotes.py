@@ -6,6 +6,7 @@ Changes need the quote's ETag in ``If-Match`` (428 without, 412 when stale); POS
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -422,55 +423,23 @@ def approval_preview(
         return found
 
 
-def _action(
-    quote_id: str,
-    who: Principal,
-    engine: EngineDep,
-    settings: SettingsDep,
-    response: Response,
-    if_match: str | None,
-    run: Any,
-) -> dict[str, Any]:
-    revision = revision_of(if_match)
-    ctx = Context.of(who, settings)
-    with engine.begin() as conn:
-        done = run(conn, ctx, revision)
-        written = done if isinstance(done, quotes.Loaded) else None
-        return _answer(conn, ctx, response, quote_id, written=written)
-
-
 ACTION_ERRORS = responses(401, 403, 404, 409, 412, 422, 428)
 
 
-@router.post(
-    "/{quote_id}/submit",
-    response_model=QuoteOut,
-    responses={**ACTION_ERRORS, **responses(503)},
-    summary="Submit for approval (approved at once when the policy needs nobody)",
-)
-def submit(
-    quote_id: str,
-    who: Writer,
-    engine: EngineDep,
-    settings: SettingsDep,
-    response: Response,
-    body: ActionIn | None = None,
-    if_match: IfMatch = None,
-    idempotency_key: IdempotencyKey = None,
-) -> dict[str, Any]:
-    comment = body.comment if body else None
-    return _action(
-        quote_id,
-        who,
-        engine,
-        settings,
-        response,
-        if_match,
-        lambda conn, ctx, rev: approval_flow.submit(conn, ctx, quote_id, rev, comment),
-    )
+# (conn, context, quote id, revision, comment) -> what the service answers
+Run = Callable[[Connection, Context, str, int, str | None], Any]
 
 
-def _simple(action: QuoteAction, summary: str) -> None:
+def _action_route(
+    name: str,
+    summary: str,
+    run: Run,
+    *,
+    errors: dict[int | str, dict[str, Any]] = ACTION_ERRORS,
+    status_code: int = status.HTTP_200_OK,
+) -> None:
+    """``POST /{quote_id}/<name>``: an owner's action with an optional comment, under If-Match."""
+
     def route(
         quote_id: str,
         who: Writer,
@@ -481,61 +450,49 @@ def _simple(action: QuoteAction, summary: str) -> None:
         if_match: IfMatch = None,
         idempotency_key: IdempotencyKey = None,
     ) -> dict[str, Any]:
-        comment = body.comment if body else None
-        return _action(
-            quote_id,
-            who,
-            engine,
-            settings,
-            response,
-            if_match,
-            lambda conn, ctx, rev: quotes.transition(conn, ctx, quote_id, rev, action, comment),
-        )
+        revision = revision_of(if_match)
+        ctx = Context.of(who, settings)
+        with engine.begin() as conn:
+            done = run(conn, ctx, quote_id, revision, body.comment if body else None)
+            written = done if isinstance(done, quotes.Loaded) else None
+            return _answer(conn, ctx, response, quote_id, written=written)
 
-    route.__name__ = f"{action.value}_quote"
+    route.__name__ = f"{name}_quote"
     router.post(
-        f"/{{quote_id}}/{action.value}",
+        f"/{{quote_id}}/{name}",
         response_model=QuoteOut,
-        responses=ACTION_ERRORS,
+        status_code=status_code,
+        responses=errors,
         summary=summary,
     )(route)
 
 
-_simple(QuoteAction.RECALL, "Take a quote back from approval (to draft)")
-_simple(QuoteAction.SEND, "Mark an approved quote sent to the customer")
-_simple(QuoteAction.ACCEPT, "Record the customer's acceptance")
-_simple(QuoteAction.DECLINE, "Record the customer's refusal")
-_simple(QuoteAction.CANCEL, "Cancel an open quote")
+def _transition(action: QuoteAction) -> Run:
+    def run(conn: Connection, ctx: Context, quote_id: str, rev: int, comment: str | None) -> None:
+        quotes.transition(conn, ctx, quote_id, rev, action, comment)
+
+    return run
 
 
-@router.post(
-    "/{quote_id}/revise",
-    response_model=QuoteOut,
-    status_code=status.HTTP_201_CREATED,
-    responses=ACTION_ERRORS,
-    summary="Start a new version (the current one becomes read-only)",
+_action_route(
+    "submit",
+    "Submit for approval (approved at once when the policy needs nobody)",
+    approval_flow.submit,
+    errors={**ACTION_ERRORS, **responses(503)},
 )
-def revise(
-    quote_id: str,
-    who: Writer,
-    engine: EngineDep,
-    settings: SettingsDep,
-    response: Response,
-    body: ActionIn | None = None,
-    if_match: IfMatch = None,
-    idempotency_key: IdempotencyKey = None,
-) -> dict[str, Any]:
-    return _action(
-        quote_id,
-        who,
-        engine,
-        settings,
-        response,
-        if_match,
-        lambda conn, ctx, rev: quotes.revise(
-            conn, ctx, quote_id, rev, body.comment if body else None
-        ),
-    )
+_action_route(
+    "recall", "Take a quote back from approval (to draft)", _transition(QuoteAction.RECALL)
+)
+_action_route("send", "Mark an approved quote sent to the customer", _transition(QuoteAction.SEND))
+_action_route("accept", "Record the customer's acceptance", _transition(QuoteAction.ACCEPT))
+_action_route("decline", "Record the customer's refusal", _transition(QuoteAction.DECLINE))
+_action_route("cancel", "Cancel an open quote", _transition(QuoteAction.CANCEL))
+_action_route(
+    "revise",
+    "Start a new version (the current one becomes read-only)",
+    quotes.revise,
+    status_code=status.HTTP_201_CREATED,
+)
 
 
 @router.get(

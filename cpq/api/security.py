@@ -9,19 +9,19 @@ cookie is a browser, which must also echo its CSRF token on unsafe methods.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Request, params
 
 from cpq.api.deps import EngineDep
+from cpq.api.idempotency import SESSION_COOKIE as SESSION_COOKIE
+from cpq.api.idempotency import caller_id
 from cpq.auth import tokens
 from cpq.auth.principal import Principal, Scope
 from cpq.errors import Forbidden, Unauthorized
 from cpq.services import people
 
-SESSION_COOKIE = "cpq_session"
 CSRF_COOKIE = "cpq_csrf"
 CSRF_HEADER = "X-CSRF-Token"
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -104,5 +104,4 @@ def principal_key(request: Request) -> str | None:
     """SHA-256 hex of the credential presented (the Authorization header, else the session
     cookie: the precedence of ``current_principal``), e.g. to keep one client's idempotency keys
     apart from another's; None when there is none. Says nothing about whether it is valid."""
-    credential = request.headers.get("authorization") or request.cookies.get(SESSION_COOKIE)
-    return hashlib.sha256(credential.encode()).hexdigest() if credential else None
+    return caller_id(request.headers.get("authorization"), request.headers.get("cookie"))

@@ -25,10 +25,3 @@ def events(conn: Connection, quote_id: str) -> list[dict[str, Any]]:
 
 def publish(conn: Connection, event: Mapping[str, Any]) -> None:
     conn.execute(insert(OUTBOX).values(**event))
-
-
-def outbox(conn: Connection, quote_id: str | None = None) -> list[dict[str, Any]]:
-    query = select(OUTBOX).order_by(OUTBOX.c.id)
-    if quote_id is not None:
-        query = query.where(OUTBOX.c.quote_id == quote_id)
-    return [dict(r) for r in conn.execute(query).mappings()]

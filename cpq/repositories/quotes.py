@@ -54,15 +54,6 @@ def version(conn: Connection, quote_id: str, number: int) -> dict[str, Any] | No
     return dict(row) if row is not None else None
 
 
-def version_numbers(conn: Connection, quote_id: str) -> list[int]:
-    query = (
-        select(VERSIONS.c.version)
-        .where(VERSIONS.c.quote_id == quote_id)
-        .order_by(VERSIONS.c.version)
-    )
-    return [int(v) for v in conn.execute(query).scalars()]
-
-
 def update_version(conn: Connection, version_id: int, values: Mapping[str, Any]) -> None:
     conn.execute(update(VERSIONS).where(VERSIONS.c.id == version_id).values(**values))
 

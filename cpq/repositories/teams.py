@@ -1,4 +1,4 @@
-"""The reporting lines, for who sees whose quotes."""
+"""Users' names and roles, for the views that show who did what."""
 
 from __future__ import annotations
 
@@ -9,11 +9,6 @@ from sqlalchemy import Connection, Table, select
 from cpq.db.people import UserRow
 
 USERS: Table = UserRow.__table__  # type: ignore[attr-defined]
-
-
-def reporting_lines(conn: Connection) -> dict[int, int | None]:
-    """user id -> manager id, for everyone."""
-    return {int(r.id): r.manager_id for r in conn.execute(select(USERS.c.id, USERS.c.manager_id))}
 
 
 def names(conn: Connection, ids: Collection[int]) -> dict[int, dict[str, str]]:

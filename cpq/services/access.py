@@ -16,9 +16,9 @@ from sqlalchemy import Connection, select
 from cpq.auth.principal import Principal, Role
 from cpq.errors import Forbidden, NotFound
 from cpq.repositories import quotes as quote_rows
-from cpq.repositories import teams
 from cpq.repositories.approvals import APPROVALS
 from cpq.services.delegations import delegators_for
+from cpq.services.people import people_directory
 
 SEE_ALL = frozenset({Role.FINANCE, Role.ADMIN})
 SEE_TEAM = frozenset({Role.MANAGER, Role.DIRECTOR})
@@ -26,11 +26,10 @@ SEE_TEAM = frozenset({Role.MANAGER, Role.DIRECTOR})
 
 def team_of(conn: Connection, user_id: int) -> set[int]:
     """``user_id`` and everyone reporting to them, directly or not."""
-    manager_of = teams.reporting_lines(conn)
     reports: dict[int, list[int]] = {}
-    for user, manager in manager_of.items():
-        if manager is not None:
-            reports.setdefault(manager, []).append(user)
+    for person in people_directory(conn).values():
+        if person.manager_id is not None:
+            reports.setdefault(person.manager_id, []).append(person.id)
     team, todo = {user_id}, [user_id]
     while todo:
         for report in reports.get(todo.pop(), ()):

@@ -50,13 +50,16 @@ class _Lru(Generic[K, V]):
 class CatalogCache:
     def __init__(self) -> None:
         self._lock = threading.Lock()
+        self._empty()
+
+    def _empty(self) -> None:
         self._static: _Lru[tuple[str, int], dict[str, Rows]] = _Lru(KEEP_VERSIONS)
         self._skus: _Lru[tuple[str, int, str], dict[str, Rows]] = _Lru(KEEP_SKUS)
         self._customers: _Lru[tuple[str, int, str], Rows] = _Lru(KEEP_CUSTOMERS)
 
     def clear(self) -> None:
         with self._lock:
-            self.__init__()  # type: ignore[misc]
+            self._empty()
 
     def catalog(
         self, conn: Connection, version: int, skus: Iterable[str], customer: str | None

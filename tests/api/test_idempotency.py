@@ -34,12 +34,12 @@ from cpq.api.idempotency import (
     caller_id,
     decide,
     key_problem,
-    purge_expired,
     request_hash,
 )
 from cpq.db.quote_tables import IdempotencyKeyRow
 from cpq.repositories import idempotency as keys
 from cpq.repositories.idempotency import Claim, RequestSeen, StoredKey
+from cpq.services.approval_jobs import purge_idempotency_keys
 from cpq.settings import Settings
 
 KEYS = IdempotencyKeyRow.__table__  # type: ignore[attr-defined]
@@ -538,9 +538,9 @@ def test_purge_deletes_expired_keys_but_not_one_in_flight(engine: Engine) -> Non
     add("old-but-running", day_ago, now + timedelta(seconds=60), done=False)
     add("recent-done", now - timedelta(hours=23), now - timedelta(hours=23), done=True)
 
-    assert purge_expired(engine, settings, now) == 2
+    assert purge_idempotency_keys(engine, now, timedelta(hours=settings.idempotency_hours)) == 2
     assert {r["key"] for r in stored_keys(engine)} == {"old-but-running", "recent-done"}
-    assert purge_expired(engine, settings, now) == 0
+    assert purge_idempotency_keys(engine, now, timedelta(hours=settings.idempotency_hours)) == 0
 
 
 @pytest.mark.parametrize(
