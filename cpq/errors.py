@@ -139,3 +139,12 @@ class PdfUnavailable(CPQError):
     code = "pdf_unavailable"
     title = "Documents unavailable"
     status = 503
+
+
+class RenderFailed(CPQError):
+    """A document render ran past its time or memory bound (or its process died): the server
+    is unharmed, the request failed, and nothing was stored."""
+
+    code = "render_failed"
+    title = "Document render failed"
+    status = 503

@@ -55,6 +55,10 @@ class Settings(BaseSettings):
     # The seller named on quote documents (the address: one line per line of text).
     seller_name: str = "Example Instruments GmbH"
     seller_address: str = "Musterstrasse 1\n10115 Berlin\nGermany"
+    # Documents: render processes and the bounds of one render (see docs/documents.md).
+    document_workers: int = Field(default=2, ge=1, le=64)
+    document_timeout_seconds: float = Field(default=60.0, gt=0)
+    document_memory_mb: int = Field(default=600, ge=128)
 
     @model_validator(mode="after")
     def _defaults_and_safety(self) -> Settings:

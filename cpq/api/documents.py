@@ -14,8 +14,9 @@ from cpq.api.deps import EngineDep, SettingsDep
 from cpq.api.problems import responses
 from cpq.api.security import require
 from cpq.auth.principal import Principal, Scope
-from cpq.documents.facts import quote_document_context
-from cpq.errors import PdfUnavailable
+from cpq.documents.facts import quote_document
+from cpq.documents.variants import Variant
+from cpq.documents.workers import render_pdf
 from cpq.services.quotes import Context
 
 router = APIRouter(prefix="/v1/quotes", tags=["documents"])
@@ -37,17 +38,12 @@ def _pdf(
     lang: str,
 ) -> Response:
     with engine.connect() as conn:
-        context = quote_document_context(
+        document = quote_document(
             conn, Context.of(who, settings), settings, quote_id, version, lang=lang
         )
-    try:  # WeasyPrint needs Pango: without it the service runs, only documents are unavailable
-        from cpq.documents.render import render_quote_pdf
-    except (OSError, ImportError) as exc:
-        raise PdfUnavailable(
-            f"PDF rendering needs Pango on the server ({exc}); see README.md"
-        ) from None
+    context = document.context
     # Rendered after the connection is back in the pool: a long document must not hold it.
-    body = render_quote_pdf(context)
+    body = render_pdf(context, Variant.STANDARD, settings=settings)
     name = f"{context['number']}-v{context['version']}-{lang}.pdf"
     return Response(
         body, media_type=PDF, headers={"Content-Disposition": f'inline; filename="{name}"'}

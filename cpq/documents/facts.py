@@ -3,6 +3,7 @@ caller may see them, the customer's synced name and the rep's name."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection
@@ -15,17 +16,30 @@ from cpq.services.quotes import Context
 from cpq.settings import Settings
 
 
-def quote_document_context(
+@dataclass(frozen=True, slots=True)
+class QuoteDocument:
+    """A quote version's document context and what identifies it in storage."""
+
+    quote_id: str
+    version: int
+    snapshot_hash: str
+    lang: str
+    template_version: str
+    context: dict[str, Any]
+
+
+def quote_document(
     conn: Connection,
     ctx: Context,
     settings: Settings,
     quote_id: str,
     version: int | None = None,
     *,
-    lang: str = "en",
-) -> dict[str, Any]:
-    """The template context of the quote's version (default: the current one); the same access
-    rules as reading the quote (404 when the caller may not see it)."""
+    lang: str | None = None,
+) -> QuoteDocument:
+    """The document of the quote's version (default: the current one) in ``lang`` (default:
+    the quote's own language); the same access rules as reading the quote (404 when the
+    caller may not see it)."""
     loaded = quotes.load(conn, ctx, quote_id, version)
     row = loaded.version
     customer = None
@@ -38,4 +52,14 @@ def quote_document_context(
         customer_name=customer["name"] if customer else None,
         rep_name=owner.get("display_name"),
     )
-    return quote_context(loaded.quote, row, parties, lang=lang, template_version=template_version())
+    chosen = lang or "en"
+    tv = template_version()
+    context = quote_context(loaded.quote, row, parties, lang=chosen, template_version=tv)
+    return QuoteDocument(
+        quote_id=str(loaded.quote["id"]),
+        version=int(row["version"]),
+        snapshot_hash=str(row.get("snapshot_hash") or ""),
+        lang=chosen,
+        template_version=tv,
+        context=context,
+    )

@@ -20,6 +20,7 @@ from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from cpq.documents.templates import QUOTE_TEMPLATE, TEMPLATES_DIR, template_version
+from cpq.documents.variants import Variant
 
 __all__ = [
     "TEMPLATES_DIR",
@@ -72,7 +73,12 @@ def render_quote_html(context: Mapping[str, Any], *, root: Path = TEMPLATES_DIR)
     return _environment(root).get_template(QUOTE_TEMPLATE).render(**context)
 
 
-def render_quote_pdf(context: Mapping[str, Any], *, root: Path = TEMPLATES_DIR) -> bytes:
+def render_quote_pdf(
+    context: Mapping[str, Any],
+    *,
+    variant: Variant = Variant.STANDARD,
+    root: Path = TEMPLATES_DIR,
+) -> bytes:
     """The quote document as PDF bytes; the same context gives the same bytes."""
     # fontTools stamps each embedded font subset with "now" unless this is set
     # (reproducible-builds.org): a fixed stamp keeps repeat renders byte-identical.
@@ -83,5 +89,5 @@ def render_quote_pdf(context: Mapping[str, Any], *, root: Path = TEMPLATES_DIR) 
         url_fetcher=TemplatesOnlyFetcher(root),
     )
     identifier = str(context["metadata"]["identifier"]).encode()
-    pdf: bytes = html.write_pdf(pdf_identifier=identifier)
+    pdf: bytes = html.write_pdf(pdf_identifier=identifier, pdf_variant=variant.weasyprint_variant)
     return pdf
