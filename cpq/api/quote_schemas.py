@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any
 
+from babel import Locale, UnknownLocaleError
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -54,6 +55,7 @@ CONTROLLED = {
 }
 
 Text = Annotated[str, StringConstraints(max_length=5000)]
+LocaleTag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=35)]
 Comment = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)]
 
 
@@ -101,6 +103,11 @@ class TermsIn(_In):
     quote_discount_percent: Percent | None = None
     title: Text | None = None
     notes: Text | None = None
+    locale: LocaleTag | None = Field(
+        None,
+        description="BCP 47 (de-DE, en-GB, de-CH): how documents write numbers, dates and "
+        "words; default: the server's (en-US).",
+    )
     crm_opportunity_id: Code | None = None
     crm_account_id: Code | None = None
 
@@ -110,6 +117,20 @@ class TermsIn(_In):
         if value is not None and not is_currency(value):
             raise ValueError(f"{value!r} is not an ISO 4217 currency code")
         return value
+
+    @field_validator("locale")
+    @classmethod
+    def _bcp47(cls, value: str | None) -> str | None:
+        return None if value is None else bcp47(value)
+
+
+def bcp47(value: str) -> str:
+    """``value`` as a BCP 47 tag in its usual case (de-de -> de-DE), if Babel knows the locale."""
+    try:
+        found = Locale.parse(value, sep="-")
+    except (ValueError, UnknownLocaleError):
+        raise ValueError(f"{value!r} is not a known locale (BCP 47, e.g. de-DE)") from None
+    return "-".join(p for p in (found.language, found.script, found.territory, found.variant) if p)
 
 
 class QuoteCreateIn(TermsIn):
@@ -213,6 +234,7 @@ class QuoteOut(QuoteSummaryOut):
     quote_discount_percent: Money | None
     title: str | None
     notes: str | None
+    locale: str = Field(description="BCP 47: how the quote's documents are written.")
     lines: list[dict[str, Any]] = Field(description="The lines as asked for (input form).")
     pricing: PricedQuoteOut | None = Field(description="null until the quote has a line.")
     pricing_date: date

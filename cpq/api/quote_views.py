@@ -161,6 +161,7 @@ def quote_view(conn: Connection, who: Principal, loaded: Loaded) -> dict[str, An
                 "quote_discount_percent",
                 "title",
                 "notes",
+                "locale",
                 "lines",
                 "pricing_date",
                 "priced_at",

@@ -61,7 +61,7 @@ TERMS = (
     "term_months",
     "quote_discount_percent",
 )
-HEADER = ("title", "notes", "crm_opportunity_id", "crm_account_id")
+HEADER = ("title", "notes", "locale", "crm_opportunity_id", "crm_account_id")
 
 
 def revision_of(header: str | None) -> int:

@@ -205,5 +205,6 @@ ENTITY_TABLES: dict[str, type[_Versioned]] = {
 
 # The tables of people, quotes and approvals live in their own modules; importing them here puts
 # them in the one metadata that Alembic compares.
+from cpq.db import document_tables as document_tables  # noqa: E402
 from cpq.db import people as people  # noqa: E402
 from cpq.db import quote_tables as quote_tables  # noqa: E402

@@ -67,6 +67,10 @@ class QuoteVersionRow(SQLModel, table=True):
     term_months: int | None = None
     quote_discount_percent: Decimal | None = Field(default=None, sa_type=ExactDecimal())
     valid_until: date
+    # BCP 47 (de-DE, en-GB, de-CH): how the quote's documents write numbers, dates and words
+    locale: str = Field(
+        default="en-US", max_length=35, sa_column_kwargs={"server_default": "en-US"}
+    )
     title: str | None = Field(default=None, sa_type=Text)
     notes: str | None = Field(default=None, sa_type=Text)
     # what the rep asked for (validated line inputs, as JSON)

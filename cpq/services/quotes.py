@@ -50,6 +50,7 @@ class Context:
     now: datetime
     rules_dir: Path
     validity_days: int = 30  # of a new quote (or a revision of an expired one)
+    default_locale: str = "en-US"  # of a new quote (BCP 47)
 
     @property
     def today(self) -> date:
@@ -57,7 +58,13 @@ class Context:
 
     @staticmethod
     def of(who: Principal, settings: Settings) -> Context:
-        return Context(who, datetime.now(UTC), settings.rules_dir, settings.quote_validity_days)
+        return Context(
+            who,
+            datetime.now(UTC),
+            settings.rules_dir,
+            settings.quote_validity_days,
+            settings.default_locale,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,6 +229,7 @@ def create(
         "codes": list(terms.get("codes") or []),
         "title": header.get("title"),
         "notes": header.get("notes"),
+        "locale": header.get("locale") or ctx.default_locale,
         "lines": lines,
         "created_at": ctx.now,
         "superseded_at": None,
@@ -311,7 +319,7 @@ def edit(
         "codes": list(terms.get("codes") or []),
         "lines": lines,
         "status": to_status.value,
-        **{k: v for k, v in (header or {}).items() if k in ("title", "notes")},
+        **{k: v for k, v in (header or {}).items() if k in ("title", "notes", "locale")},
         **_pricing_values(pricing, ctx.now),
     }
     quote_rows.update_version(conn, version["id"], version_values)
