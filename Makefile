@@ -36,6 +36,7 @@ bench: install
 	$(PY) bench/pricing_bench.py
 	$(PY) bench/configuration_bench.py
 	$(PY) bench/quotes_bench.py
+	$(PY) bench/documents_bench.py
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -50,11 +51,17 @@ class Settings(BaseSettings):
     # jobs (approval escalation, quote expiry, purge of old idempotency keys); 0 turns them off
     # in the server (run `cpq jobs run` from a scheduler instead).
     quote_validity_days: int = Field(default=30, ge=1, le=3650)
+    # The locale of a new quote (BCP 47: en-US, de-DE, de-CH): how its documents are written.
+    default_locale: str = "en-US"
     jobs_interval_seconds: int = Field(default=60, ge=0)
 
     # The seller named on quote documents (the address: one line per line of text).
     seller_name: str = "Example Instruments GmbH"
     seller_address: str = "Musterstrasse 1\n10115 Berlin\nGermany"
+    # A file under templates/ (relative to it) shown above the seller's address; "" for none.
+    seller_logo: str = "quote/logo.svg"
+    # When set, documents add an estimated tax at this rate to the total (else: "excl. taxes").
+    tax_estimate_percent: Decimal | None = Field(default=None, ge=0, le=100)
     # Documents: render processes and the bounds of one render (see docs/documents.md).
     document_workers: int = Field(default=2, ge=1, le=64)
     document_timeout_seconds: float = Field(default=60.0, gt=0)

@@ -25,6 +25,7 @@ from cpq.api import (
 from cpq.api.idempotency import IdempotencyMiddleware
 from cpq.api.jobs import JobRunner
 from cpq.db.engine import engine_for
+from cpq.documents.workers import close_pools
 from cpq.errors import RuleSetInvalid
 from cpq.services.pricing import engine_for as pricing_engine_for
 from cpq.settings import Settings, get_settings
@@ -54,6 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         jobs.start()
         yield
         jobs.stop()
+        close_pools()  # the document render workers, if any were started
 
     app = FastAPI(title="CPQ", version=__version__, description=DESCRIPTION, lifespan=lifespan)
     app.state.settings = settings

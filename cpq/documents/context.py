@@ -12,10 +12,12 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
+from babel import Locale, UnknownLocaleError
 from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal, format_percent
 
-from cpq.documents.labels import labels_for
+from cpq.documents.labels import LANGUAGES, labels_for
+from cpq.money import quantize
 
 # A quote in one of these states has been approved (or needed no approval): its document is
 # clean. Every other state renders with the draft watermark.
@@ -31,6 +33,25 @@ class Parties:
     seller_address: str
     customer_name: str | None = None
     rep_name: str | None = None
+    seller_logo: str = ""  # a file under templates/, relative to it ("" for none)
+
+
+def document_locale(lang: str | None, quote_locale: str | None) -> tuple[str, str]:
+    """The document's (language, Babel locale): the language asked for, or else the quote's
+    own when there are labels for it (else English); numbers and dates follow the quote's locale
+    when it speaks that language (de-CH stays Swiss), else the language's usual locale."""
+    parsed: Locale | None = None
+    if quote_locale:
+        try:
+            parsed = Locale.parse(quote_locale.replace("-", "_"))
+        except (ValueError, UnknownLocaleError):
+            parsed = None
+    chosen = lang or (parsed.language if parsed and parsed.language in LANGUAGES else "en")
+    if chosen not in LANGUAGES:
+        raise KeyError(f"no document labels for language {chosen!r}")
+    if parsed is not None and parsed.language == chosen:
+        return chosen, str(parsed)
+    return chosen, LOCALES[chosen]
 
 
 def is_draft(status: str) -> bool:
@@ -57,8 +78,8 @@ def _day(value: Any) -> date:
 
 
 class _Formats:
-    def __init__(self, lang: str, currency: str) -> None:
-        self.locale = LOCALES[lang]
+    def __init__(self, locale: str, currency: str) -> None:
+        self.locale = locale
         self.currency = currency
 
     def money(self, value: Any) -> str:
@@ -93,6 +114,7 @@ def _line_row(
     months = line.get("term_months")
     note = labels["recurring_note"].format(months=months) if line.get("recurring") else ""
     return {
+        "index": 0,
         "line_id": str(line["line_id"]),
         "sku": str(line["sku"]),
         "name": str(line.get("name") or ""),
@@ -105,6 +127,26 @@ def _line_row(
         "net_unit_price": fmt.money(line.get("net_unit_price")),
         "line_total": fmt.money(line.get("final_amount")),
         "recurring_note": note,
+    }
+
+
+def _tax(
+    total: Decimal,
+    currency: str,
+    rate_percent: Decimal | None,
+    fmt: _Formats,
+    labels: Mapping[str, str],
+) -> dict[str, str] | None:
+    """The estimated tax on the total (rounded to the currency's minor unit), or None."""
+    if rate_percent is None:
+        return None
+    tax = quantize(total * rate_percent / 100, currency)
+    rate = fmt.percent(rate_percent / 100)
+    return {
+        "label": labels["tax_estimate"].format(rate=rate),
+        "amount": fmt.money(tax),
+        "total": fmt.money(total + tax),
+        "statement": labels["tax_statement"].format(rate=rate),
     }
 
 
@@ -145,26 +187,35 @@ def quote_context(
     parties: Parties,
     *,
     lang: str = "en",
+    locale: str | None = None,
     template_version: str,
+    terms: Sequence[str] = (),
+    tax_rate_percent: Decimal | None = None,
 ) -> dict[str, Any]:
     """Everything the quote template shows, as display strings; plus the document's metadata
-    (``issued``/``modified`` from the version, never the clock, so renders repeat exactly)."""
+    (``issued``/``modified`` from the version, never the clock, so renders repeat exactly).
+
+    ``locale`` (Babel's form, default: the language's usual one) formats numbers and dates;
+    ``tax_rate_percent``, when configured, adds an estimated tax and the total including it."""
     labels = labels_for(lang)
     priced: Mapping[str, Any] = version.get("priced") or {}
     currency = str(priced.get("currency") or version["currency"])
-    fmt = _Formats(lang, currency)
+    fmt = _Formats(locale or LOCALES[lang], currency)
     rows = []
     with_children = {ln.get("parent_line_id") for ln in priced.get("lines", [])}
-    for line, depth in grouped_lines(priced.get("lines", [])):
+    for index, (line, depth) in enumerate(grouped_lines(priced.get("lines", []))):
         row = _line_row(line, depth, fmt, labels)
+        row["index"] = index
         row["is_bundle"] = depth == 0 and line["line_id"] in with_children
         rows.append(row)
     totals: Mapping[str, Any] = priced.get("totals") or {}
     recurring = _decimal(totals.get("recurring_total")) or Decimal(0)
+    grand = _decimal(totals.get("total", version.get("total"))) or Decimal(0)
     issued = _instant(version.get("priced_at") or version["created_at"])
     status = str(version["status"])
     return {
         "lang": lang,
+        "locale": fmt.locale,
         "labels": labels,
         "template_version": template_version,
         "title": version.get("title") or "",
@@ -180,6 +231,7 @@ def quote_context(
         "seller": {
             "name": parties.seller_name,
             "address": parties.seller_address.splitlines(),
+            "logo": parties.seller_logo,
         },
         "customer": {
             "code": version.get("customer") or "",
@@ -201,6 +253,8 @@ def quote_context(
             "has_recurring": recurring != 0,
             "total": fmt.money(totals.get("total", version.get("total"))),
         },
+        "tax": _tax(grand, currency, tax_rate_percent, fmt, labels),
+        "terms": list(terms),
         "metadata": {
             "title": f"{labels['quote']} {quote['number']} v{version['version']}",
             "created": issued.isoformat(timespec="seconds"),

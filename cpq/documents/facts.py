@@ -8,8 +8,9 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from cpq.documents.context import Parties, quote_context
+from cpq.documents.context import Parties, document_locale, quote_context
 from cpq.documents.templates import template_version
+from cpq.documents.terms import terms_for
 from cpq.repositories import catalog_read, teams
 from cpq.services import quotes
 from cpq.services.quotes import Context
@@ -51,10 +52,20 @@ def quote_document(
         seller_address=settings.seller_address,
         customer_name=customer["name"] if customer else None,
         rep_name=owner.get("display_name"),
+        seller_logo=settings.seller_logo,
     )
-    chosen = lang or "en"
+    chosen, locale = document_locale(lang, row.get("locale"))
     tv = template_version()
-    context = quote_context(loaded.quote, row, parties, lang=chosen, template_version=tv)
+    context = quote_context(
+        loaded.quote,
+        row,
+        parties,
+        lang=chosen,
+        locale=locale,
+        template_version=tv,
+        terms=terms_for(chosen),
+        tax_rate_percent=settings.tax_estimate_percent,
+    )
     return QuoteDocument(
         quote_id=str(loaded.quote["id"]),
         version=int(row["version"]),

@@ -37,6 +37,10 @@ EN: Mapping[str, str] = {
     "draft": "DRAFT - not valid for acceptance",
     "notes": "Notes",
     "payment_terms": "Payment terms",
+    "terms": "Terms and conditions",
+    "tax_estimate": "Estimated tax ({rate})",
+    "total_with_tax": "Total including estimated tax",
+    "tax_statement": "Tax estimated at {rate}; the invoice states the tax due.",
 }
 
 DE: Mapping[str, str] = {
@@ -72,6 +76,10 @@ DE: Mapping[str, str] = {
     "draft": "ENTWURF - nicht zur Annahme gültig",
     "notes": "Anmerkungen",
     "payment_terms": "Zahlungsbedingungen",
+    "terms": "Allgemeine Bedingungen",
+    "tax_estimate": "Geschätzte Steuer ({rate})",
+    "total_with_tax": "Gesamtsumme einschließlich geschätzter Steuer",
+    "tax_statement": "Steuer geschätzt mit {rate}; maßgeblich ist die Rechnung.",
 }
 
 LABELS: Mapping[str, Mapping[str, str]] = {"en": EN, "de": DE}

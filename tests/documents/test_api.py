@@ -1,10 +1,13 @@
-"""GET /v1/quotes/{id}/pdf on the demo catalog and team (SQLite and PostgreSQL)."""
+"""GET /v1/quotes/{id}/pdf and /preview on the demo catalog and team (SQLite and PostgreSQL).
+
+Storage (repeat requests, ETags, variants): test_store.py."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from babel.numbers import format_currency
 from pdf_read import fonts, squeezed, text
 from quotes.quotes_world import GATEWAY, SENSOR, World, act, create, lines, ok, problem
@@ -72,20 +75,66 @@ def test_the_same_access_rules_as_reading_the_quote(world: World) -> None:
     assert world.client("maria").get(path).status_code == 200  # rita's manager
 
 
+def test_the_preview_shows_the_pages_as_html(world: World) -> None:
+    rita = world.client("rita")
+    quote = create(rita, lines=lines(5))
+
+    current = rita.get(f"/v1/quotes/{quote['id']}/preview")
+    version = rita.get(f"/v1/quotes/{quote['id']}/versions/1/preview?lang=de")
+
+    assert current.status_code == 200, current.text
+    assert current.headers["content-type"].startswith("text/html")
+    for html in (current.text, version.text):
+        assert quote["number"] in html and SENSOR in html and GATEWAY in html
+    assert f"Angebot {quote['number']}" in version.text
+    problem(rita.get(f"/v1/quotes/{quote['id']}/versions/9/preview"), 404, "not_found")
+
+
+def test_the_preview_has_the_same_access_rules(world: World) -> None:
+    quote = create(world.client("rita"), lines=lines())
+    path = f"/v1/quotes/{quote['id']}/preview"
+
+    problem(world.client("raj").get(path), 404, "not_found")
+    problem(world.client("raj").get(f"/v1/quotes/{quote['id']}/versions/1/preview"), 404)
+    problem(world.anonymous().get(path), 401)
+    assert world.client("maria").get(path).status_code == 200  # rita's manager
+
+
 def test_an_unknown_language_is_a_problem(world: World) -> None:
     quote = create(world.client("rita"), lines=lines())
 
     problem(world.client("rita").get(f"/v1/quotes/{quote['id']}/pdf?lang=fr"), 422)
+    problem(world.client("rita").get(f"/v1/quotes/{quote['id']}/preview?lang=fr"), 422)
+
+
+def test_a_render_worker_without_pango_says_documents_are_unavailable(monkeypatch: Any) -> None:
+    import sys
+
+    import cpq.documents
+    from cpq.documents import workers
+    from cpq.errors import PdfUnavailable
+
+    monkeypatch.setitem(sys.modules, "cpq.documents.render", None)  # as without Pango
+    monkeypatch.delattr(cpq.documents, "render", raising=False)
+
+    with pytest.raises(PdfUnavailable, match="Pango"):
+        workers._job("render_quote_html", ({},))
 
 
 def test_a_server_that_cannot_render_answers_503_and_keeps_serving(
     world: World, monkeypatch: Any
 ) -> None:
-    import sys
+    from cpq.documents import workers
+    from cpq.errors import PdfUnavailable
 
     rita = world.client("rita")
     quote = create(rita, lines=lines(5))
-    monkeypatch.setitem(sys.modules, "cpq.documents.render", None)  # as without Pango
+
+    def no_pango(self: Any, calls: Any) -> Any:  # what a worker without Pango answers
+        raise PdfUnavailable("PDF rendering needs Pango on the server")
+
+    monkeypatch.setattr(workers.RenderPool, "run", no_pango)
 
     problem(rita.get(f"/v1/quotes/{quote['id']}/pdf"), 503, "pdf_unavailable")
+    problem(rita.get(f"/v1/quotes/{quote['id']}/preview"), 503, "pdf_unavailable")
     ok(rita.get(f"/v1/quotes/{quote['id']}"))
