@@ -76,7 +76,22 @@ class Settings(BaseSettings):
             raise ValueError("CPQ_SYNC_TOKEN must be at least 32 characters in production")
         if self.environment == "production" and "cookie_secure" not in self.model_fields_set:
             self.cookie_secure = True
+        _check_locale(self.default_locale)
+        logo = Path(self.seller_logo)
+        if self.seller_logo and (logo.is_absolute() or ".." in logo.parts):
+            raise ValueError("CPQ_SELLER_LOGO must name a file under templates/, relative to it")
         return self
+
+
+def _check_locale(value: str) -> None:
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        Locale.parse(value, sep="-")
+    except (ValueError, UnknownLocaleError):
+        raise ValueError(
+            f"CPQ_DEFAULT_LOCALE {value!r} is not a locale (e.g. en-US, de-DE)"
+        ) from None
 
 
 @lru_cache

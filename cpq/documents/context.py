@@ -34,6 +34,7 @@ class Parties:
     customer_name: str | None = None
     rep_name: str | None = None
     seller_logo: str = ""  # a file under templates/, relative to it ("" for none)
+    rep_email: str = ""
 
 
 def document_locale(lang: str | None, quote_locale: str | None) -> tuple[str, str]:
@@ -238,6 +239,7 @@ def quote_context(
             "name": parties.customer_name or "",
         },
         "rep": parties.rep_name or "",
+        "rep_email": parties.rep_email,
         "lines": rows,
         "adjustments": [
             {

@@ -53,6 +53,7 @@ def quote_document(
         customer_name=customer["name"] if customer else None,
         rep_name=owner.get("display_name"),
         seller_logo=settings.seller_logo,
+        rep_email=owner.get("email", ""),
     )
     chosen, locale = document_locale(lang, row.get("locale"))
     tv = template_version()

@@ -63,6 +63,10 @@ def _start_worker(memory_mb: int) -> None:
     render.warm_up()
 
 
+def _ready() -> None:
+    """Nothing: a first job that makes the executor start a worker."""
+
+
 def _job(name: str, args: tuple[Any, ...]) -> Any:
     """Run ``cpq.documents.render.<name>(*args)`` in a worker. The API process never imports
     WeasyPrint: it sends names, and gets back plain data (``pages.LaidOut``, bytes)."""
@@ -97,6 +101,10 @@ class RenderPool:
                     initializer=_start_worker,
                     initargs=(self.memory_mb,),
                 )
+                # Start every worker now (the executor would start them one by one as work
+                # comes), so that the first long quote does not wait for a cold one.
+                for _ in range(self.workers):
+                    self._executor.submit(_ready)
             return self._executor
 
     def _kill(self, executor: ProcessPoolExecutor) -> None:

@@ -111,7 +111,7 @@ def price_content(
         engine = rule_sets.pinned(conn, rule_set_digest)
     version = catalog_version if catalog_version is not None else pinned_version(conn, None)
     if not lines:
-        digest = snapshot_hash(terms, [], None)
+        digest = snapshot_hash(terms_of(terms), [], None)
         return Pricing(None, None, None, version, rule_set_digest, pricing_date, digest)
     parsed = [LineIn.model_validate(line) for line in lines]
     request = PricingRequest(_context(terms, pricing_date), tuple(ln.domain() for ln in parsed))
@@ -132,5 +132,5 @@ def price_content(
         catalog_version=version,
         rule_set_digest=rule_set_digest,
         pricing_date=pricing_date,
-        snapshot_hash=snapshot_hash(terms, lines, stored),
+        snapshot_hash=snapshot_hash(terms_of(terms), lines, stored),
     )

@@ -197,7 +197,9 @@ def create(
     header: Mapping[str, Any],
 ) -> Loaded:
     """A new quote owned by the caller, priced on the latest catalog and rules: as written."""
-    terms = dict(terms)
+    # Every term, as a stored version has them (so that an edit changing none keeps the hash).
+    terms = {name: None for name in TERMS} | dict(terms)
+    terms["codes"] = list(terms.get("codes") or [])
     catalog_version = settle_customer(conn, terms, None)
     terms.setdefault("valid_until", None)
     if terms["valid_until"] is None:

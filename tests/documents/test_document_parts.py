@@ -144,3 +144,30 @@ def test_the_preview_escapes_what_people_typed() -> None:
 
     assert "<script>alert(1)" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_the_reps_email_is_shown_with_their_name() -> None:
+    parties = Parties(
+        PARTIES.seller_name, PARTIES.seller_address, "Acme AG", "Rita Rep", rep_email="rita@ex.com"
+    )
+
+    assert "Rita Rep, rita@ex.com" in text(render_quote_pdf(_context(parties)))
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("default_locale", "xx-nowhere", "CPQ_DEFAULT_LOCALE"),
+        ("seller_logo", "../secrets.png", "CPQ_SELLER_LOGO"),
+        ("seller_logo", "/etc/logo.png", "CPQ_SELLER_LOGO"),
+    ],
+)
+def test_settings_refuse_a_bad_locale_or_a_logo_outside_templates(
+    field: str, value: str, message: str
+) -> None:
+    from pydantic import ValidationError
+
+    from cpq.settings import Settings
+
+    with pytest.raises(ValidationError, match=message):
+        Settings(**{field: value})

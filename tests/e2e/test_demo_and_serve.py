@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import httpx
 from databases import PG_URL
 from e2e_env import cpq_env, free_port, running
+from pypdf import PdfReader
 
 TOKEN = "cpq_demorita_demo-token-for-local-use-only-never-in-prod"  # the README's
 
@@ -28,6 +30,7 @@ def _readme_quote_flow(url: str) -> dict[str, httpx.Response]:
     quote = created.json()["id"]
     preview = crm.get(f"/v1/quotes/{quote}/approval-preview", params={"line_id": "1"})
     submitted = crm.post(f"/v1/quotes/{quote}/submit", headers={"If-Match": '"1"'})
+    pending_pdf = crm.get(f"/v1/quotes/{quote}/pdf")
     maria = httpx.Client(base_url=url)
     login = maria.post("/v1/sessions", json={"username": "maria", "password": "demo-password-1"})
     mine = maria.get("/v1/approvals")
@@ -35,6 +38,10 @@ def _readme_quote_flow(url: str) -> dict[str, httpx.Response]:
     csrf = login.json()["csrf_token"]
     approved = maria.post(f"/v1/approvals/{approval}/approve", headers={"X-CSRF-Token": csrf})
     final = crm.get(f"/v1/quotes/{quote}")
+    pdf_de = crm.get(f"/v1/quotes/{quote}/pdf", params={"lang": "de"})
+    pdf_en = crm.get(f"/v1/quotes/{quote}/pdf")
+    pdf_again = crm.get(f"/v1/quotes/{quote}/pdf")
+    page_preview = crm.get(f"/v1/quotes/{quote}/preview")
     return {
         "created": created,
         "replayed": replayed,
@@ -42,6 +49,11 @@ def _readme_quote_flow(url: str) -> dict[str, httpx.Response]:
         "submitted": submitted,
         "approved": approved,
         "final": final,
+        "pdf_de": pdf_de,
+        "pdf_en": pdf_en,
+        "pdf_again": pdf_again,
+        "pending_pdf": pending_pdf,
+        "page_preview": page_preview,
     }
 
 
@@ -124,6 +136,32 @@ def test_the_demo_starts_with_the_demo_catalog(db_url: str, tmp_path: Path) -> N
     assert flow["submitted"].json()["status"] == "pending_approval", flow["submitted"].text
     assert flow["approved"].status_code == 200, flow["approved"].text
     assert flow["final"].json()["status"] == "approved"
+    _check_documents(flow)
+
+
+def _pdf_text(response: httpx.Response) -> str:
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/pdf"
+    pages = PdfReader(io.BytesIO(response.content)).pages
+    return "".join("".join(page.extract_text().split()) for page in pages)
+
+
+def _check_documents(flow: dict[str, httpx.Response]) -> None:
+    """The approved demo quote's PDF, read back: clean, in both languages, from storage on
+    repeat; the version awaiting approval carries the watermark."""
+    german, english = _pdf_text(flow["pdf_de"]), _pdf_text(flow["pdf_en"])
+    for found in (german, english):
+        assert "TS-PT100-100-M" in found and "GW-E100" in found
+        assert "DRAFT" not in found and "ENTWURF" not in found
+    assert "Gesamtsumme" in german and "Seite1von1" in german
+    assert "Total" in english and "Page1of1" in english
+    assert flow["pdf_again"].content == flow["pdf_en"].content
+    assert flow["pdf_again"].headers["etag"] == flow["pdf_en"].headers["etag"]
+    # Fetched while it awaited approval: watermarked (and that stored file is not served now).
+    assert "DRAFT-notvalidforacceptance" in _pdf_text(flow["pending_pdf"])
+    assert flow["pending_pdf"].headers["etag"] != flow["pdf_en"].headers["etag"]
+    preview = flow["page_preview"]
+    assert preview.status_code == 200 and "TS-PT100-100-M" in preview.text
 
 
 def test_serve_answers_readiness_and_openapi(db_url: str) -> None:

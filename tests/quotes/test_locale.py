@@ -35,7 +35,7 @@ def test_a_locale_is_set_on_create_in_its_usual_case(world: World) -> None:
 
 def test_a_locale_is_changed_by_an_edit_without_touching_the_prices(world: World) -> None:
     rita = world.client("rita")
-    quote = ok(patch(rita, create(rita, lines=lines()), title="Hall 3"))
+    quote = create(rita, lines=lines())
 
     edited = ok(patch(rita, quote, locale="en-GB"))
 
@@ -68,3 +68,12 @@ def test_a_new_version_keeps_the_locale(world: World) -> None:
     assert revised["version"] == 2 and revised["locale"] == "de-CH"
     first = ok(rita.get(f"/v1/quotes/{quote['id']}/versions/1"))
     assert first["locale"] == "de-CH"
+
+
+def test_an_edit_that_changes_no_term_keeps_the_snapshot_hash(world: World) -> None:
+    rita = world.client("rita")
+    quote = create(rita, lines=lines())  # created with only some terms given
+
+    retitled = ok(patch(rita, quote, title="Hall 3"))
+
+    assert retitled["snapshot_hash"] == quote["snapshot_hash"]
