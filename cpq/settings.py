@@ -65,7 +65,7 @@ class Settings(BaseSettings):
     # Documents: render processes and the bounds of one render (see docs/documents.md).
     document_workers: int = Field(default=2, ge=1, le=64)
     document_timeout_seconds: float = Field(default=60.0, gt=0)
-    document_memory_mb: int = Field(default=600, ge=128)
+    document_memory_mb: int = Field(default=1024, ge=128)
 
     @model_validator(mode="after")
     def _defaults_and_safety(self) -> Settings:

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from document_builders import context, line
-from pdf_read import page_texts, reader, squeezed
+from pdf_read import fonts, page_texts, reader, squeezed
 
 from cpq.documents import workers
 from cpq.documents.render import render_quote_pdf
@@ -117,6 +117,7 @@ def test_page_ranges_give_the_same_bytes_every_time() -> None:
     second = workers.render_pdf(ctx, Variant.STANDARD, settings=SETTINGS)
 
     assert first == second
+    assert all(fonts(first).values()), fonts(first)  # every part's fonts embedded
     meta = reader(first).metadata
     assert meta is not None and meta.title == "Quote Q-2026-000042 v2"
     assert "DRAFT" not in squeezed("".join(page_texts(first)))
