@@ -37,19 +37,23 @@ LINE_PX = 11 * PX_PER_PT  # line-height: 11pt
 class Part:
     """What one render shows: the header (``head``), these line rows, the totals, terms and
     signature (``tail``); a forced page break before each row index in ``breaks``; and the
-    page footer ("page X of Y") unless the pages get it stamped on after merging."""
+    page footer ("page X of Y") unless the pages get it stamped on after merging.
+
+    ``anchors``: the rows whose position the layout reports (None: every row). Each costs: a
+    quarter of a long table's render time when every row has one."""
 
     rows: Sequence[Mapping[str, Any]]
     head: bool = True
     tail: bool = True
     breaks: frozenset[int] = field(default_factory=frozenset)
     footer: bool = True
+    anchors: frozenset[int] | None = field(default_factory=frozenset)
 
 
 @dataclass(frozen=True, slots=True)
 class LaidOut:
-    """A rendered part: the PDF, and per page the index of the first line row on it (None for
-    a page without rows) and where each row's top is (CSS px from the page top)."""
+    """A rendered part: the PDF, and per page the index of the first anchored row on it (None
+    for a page without one) and where each anchored row's top is (CSS px from the page top)."""
 
     pdf: bytes
     first_rows: list[int | None]
@@ -141,11 +145,13 @@ def plan_pages(
     geometry: Geometry,
     regular: AdvanceWidths,
     bold: AdvanceWidths,
+    first_page_top: float | None = None,
 ) -> list[list[int]]:
-    """The rows' indexes, page by page, each page starting below the repeated table header."""
+    """The rows' indexes, page by page, each page starting below the repeated table header
+    (the first page at ``first_page_top``, below the document's header, when given)."""
     pages: list[list[int]] = []
     current: list[int] = []
-    top = geometry.first_row_top
+    top = geometry.first_row_top if first_page_top is None else first_page_top
     for row in rows:
         height = row_height(row, geometry, regular, bold)
         if current and top + height > geometry.page_bottom:
@@ -184,8 +190,10 @@ def split_ranges(pages: Sequence[list[int]], parts: int, max_rows: int) -> list[
 
 
 def matches(planned: Sequence[list[int]], first_rows: Sequence[int | None], tail: bool) -> bool:
-    """Whether a part's layout kept its plan: its pages start with the planned rows, and after
-    them come only pages without rows (the totals and terms, for the last part)."""
+    """Whether a part's layout kept its plan: its pages start with the planned rows (the rows
+    anchored), and after them come only pages without any (the totals and terms, for the last
+    part). A row pushed onto a page of its own (a page the plan did not have) shows as a page
+    without an anchor between planned ones."""
     starts = [page[0] for page in planned]
     if list(first_rows[: len(starts)]) != starts:
         return False

@@ -148,7 +148,7 @@ def _html(context: Mapping[str, Any], part: Part, root: Path, *, preview: bool =
 
 def whole(context: Mapping[str, Any]) -> Part:
     """The whole document as one part."""
-    return Part(rows=context["lines"])
+    return Part(rows=context["lines"], anchors=frozenset())
 
 
 def render_quote_html(context: Mapping[str, Any], *, root: Path = TEMPLATES_DIR) -> str:
@@ -202,22 +202,26 @@ def render_part(
     return LaidOut(kept.write_pdf(pdf_identifier=identifier), firsts, tops)
 
 
-def render_head(context: Mapping[str, Any], rows: int) -> LaidOut:
-    """The first page: the header and the first of ``rows`` rows that fit (the layout goes on
-    into the second page only to say which row starts it)."""
-    part = Part(rows=context["lines"][:rows], tail=False, footer=False)
-    return render_part(context, part, keep=1)
+def first_row_top(context: Mapping[str, Any]) -> float:
+    """Where the first line row starts on the first page, below the document's header."""
+    part = Part(rows=context["lines"][:1], tail=False, footer=False, anchors=None)
+    return render_part(context, part, keep=0).row_tops[0][0]
 
 
 def render_range(
     context: Mapping[str, Any],
     rows: Sequence[Mapping[str, Any]],
     breaks: frozenset[int],
+    head: bool,
     last: bool,
 ) -> LaidOut:
-    """A run of continuation pages: these rows, a new page before each row in ``breaks``, and
-    the totals, terms and signature after them when ``last``."""
-    part = Part(rows=rows, head=False, tail=last, breaks=breaks, footer=False)
+    """A run of pages: the document's header first when ``head``, these rows with a new page
+    before each row in ``breaks``, and the totals, terms and signature after them when
+    ``last``. The first row and those in ``breaks`` are anchored (to check the plan)."""
+    first = frozenset({int(rows[0]["index"])}) if rows else frozenset()
+    part = Part(
+        rows=rows, head=head, tail=last, breaks=breaks, footer=False, anchors=breaks | first
+    )
     return render_part(context, part)
 
 
@@ -232,7 +236,9 @@ def calibrate(context: Mapping[str, Any]) -> Geometry:
     plain = {**sample, "name": "A", "depth": 0, "is_bundle": False, "recurring_note": ""}
     noted = {**plain, "recurring_note": "A"}
     rows = [{**row, "index": i} for i, row in enumerate([plain, noted, plain, plain, plain])]
-    part = Part(rows=rows, head=False, tail=False, breaks=frozenset({3}), footer=False)
+    part = Part(
+        rows=rows, head=False, tail=False, breaks=frozenset({3}), footer=False, anchors=None
+    )
     laid = render_part(context, part, keep=0)
     first, second = laid.row_tops[0], laid.row_tops[1]
     row_px = first[1] - first[0]

@@ -32,7 +32,6 @@ from cpq.documents.pages import (
     Geometry,
     matches,
     plan_pages,
-    row_height,
     split_ranges,
 )
 from cpq.documents.templates import FONTS_DIR, template_version
@@ -229,19 +228,10 @@ def _render_in_ranges(pool: RenderPool, context: Mapping[str, Any]) -> bytes | N
     rows: Sequence[Mapping[str, Any]] = context["lines"]
     geometry = _geometry_for(pool, context)
     regular, bold = _faces()
-    # The first page: the header and as many rows as fit (more than a page can hold are sent,
-    # and the layout says which row the second page would start with).
-    room = geometry.page_bottom - geometry.first_row_top
-    sent, height = 0, 0.0
-    while sent < len(rows) and height <= room:
-        height += row_height(rows[sent], geometry, regular, bold)
-        sent += 1
-    (head,) = pool.run([("render_head", (context, sent + 1))])
-    first_rows: list[int | None] = head.first_rows
-    if len(first_rows) < 2 or first_rows[1] is None:
-        return None
-    rest = rows[int(first_rows[1]) :]
-    planned = plan_pages(rest, geometry, regular, bold)
+    # Where the first row starts under this quote's header (its height varies: address,
+    # title, logo), then every page planned and every range laid out at once.
+    (first_top,) = pool.run([("first_row_top", (context,))])
+    planned = plan_pages(rows, geometry, regular, bold, first_page_top=first_top)
     ranges = split_ranges(planned, pool.workers, PART_MAX_ROWS)
     by_index = {int(row["index"]): row for row in rows}
     calls = []
@@ -249,7 +239,7 @@ def _render_in_ranges(pool: RenderPool, context: Mapping[str, Any]) -> bytes | N
         part_rows = [by_index[i] for page in pages for i in page]
         breaks = frozenset(page[0] for page in pages[1:])
         last = number == len(ranges) - 1
-        calls.append(("render_range", (context, part_rows, breaks, last)))
+        calls.append(("render_range", (context, part_rows, breaks, number == 0, last)))
     parts = pool.run(calls)
     for number, (pages, laid) in enumerate(zip(ranges, parts, strict=True)):
         if not matches(pages, laid.first_rows, tail=number == len(ranges) - 1):
@@ -259,10 +249,9 @@ def _render_in_ranges(pool: RenderPool, context: Mapping[str, Any]) -> bytes | N
                 number,
             )
             return None
-    pdfs = [head.pdf, *(laid.pdf for laid in parts)]
-    total = 1 + sum(len(laid.first_rows) for laid in parts)
+    total = sum(len(laid.first_rows) for laid in parts)
     (stamp,) = pool.run([("render_stamp", (context, total))])
-    return merge(pdfs, stamp)
+    return merge([laid.pdf for laid in parts], stamp)
 
 
 def merge(pdfs: Sequence[bytes], stamp: bytes) -> bytes:

@@ -128,7 +128,7 @@ def test_a_plan_the_layout_does_not_keep_falls_back_to_one_whole_render(
 ) -> None:
     ctx = context(varied_lines(300, 9))
     # Rows planned as a tenth of their height: every planned page overflows.
-    real = workers.row_height
+    from cpq.documents.pages import row_height as real
     monkeypatch.setattr(workers, "plan_pages", _squeezed_plan(real))
 
     with caplog.at_level(logging.WARNING, logger=workers.__name__):
@@ -143,7 +143,9 @@ def test_a_plan_the_layout_does_not_keep_falls_back_to_one_whole_render(
 def _squeezed_plan(real: Any) -> Any:
     from cpq.documents import pages as planning
 
-    def plan(rows: Any, geometry: Any, regular: Any, bold: Any) -> list[list[int]]:
+    def plan(
+        rows: Any, geometry: Any, regular: Any, bold: Any, first_page_top: Any = None
+    ) -> list[list[int]]:
         out: list[list[int]] = [[]]
         used = 0.0
         room = geometry.page_bottom - geometry.first_row_top
