@@ -129,6 +129,7 @@ def test_a_plan_the_layout_does_not_keep_falls_back_to_one_whole_render(
     ctx = context(varied_lines(300, 9))
     # Rows planned as a tenth of their height: every planned page overflows.
     from cpq.documents.pages import row_height as real
+
     monkeypatch.setattr(workers, "plan_pages", _squeezed_plan(real))
 
     with caplog.at_level(logging.WARNING, logger=workers.__name__):
