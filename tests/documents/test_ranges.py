@@ -115,8 +115,10 @@ def test_page_ranges_give_the_same_bytes_every_time() -> None:
 
     first = workers.render_pdf(ctx, Variant.STANDARD, settings=SETTINGS)
     second = workers.render_pdf(ctx, Variant.STANDARD, settings=SETTINGS)
+    workers.close_pools()  # new worker processes, as after a restart or in another API process
+    third = workers.render_pdf(ctx, Variant.STANDARD, settings=SETTINGS)
 
-    assert first == second
+    assert first == second == third
     assert all(fonts(first).values()), fonts(first)  # every part's fonts embedded
     meta = reader(first).metadata
     assert meta is not None and meta.title == "Quote Q-2026-000042 v2"
