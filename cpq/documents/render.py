@@ -14,7 +14,7 @@ import base64
 import json
 import mimetypes
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -27,6 +27,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from cpq.documents.pages import PX_PER_MM, Geometry, LaidOut, Part
 from cpq.documents.templates import (
+    FONTS_DIR,
     QUOTE_TEMPLATE,
     STAMP_TEMPLATE,
     TEMPLATES_DIR,
@@ -68,6 +69,35 @@ PAGE_BOTTOM_PX = (297 - 20) * PX_PER_MM  # A4, bottom margin 20 mm (quote.css)
 
 class ResourceRefused(ValueError):
     """A template asked for something outside ``templates/``."""
+
+
+@lru_cache
+def _document_characters() -> frozenset[str]:
+    """The characters both document fonts have (see templates/fonts/)."""
+    from fontTools.ttLib import TTFont
+
+    faces = [TTFont(FONTS_DIR / f"QuoteSans-{style}.ttf") for style in ("Regular", "Bold")]
+    common = set.intersection(*(set(map(chr, face.getBestCmap())) for face in faces))
+    return frozenset(common | {"\n", "\t", "\r"})
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, Mapping):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _strings(item)
+
+
+def covered(context: Mapping[str, Any]) -> bool:
+    """Whether the document's own fonts have every character of its text. Then they are
+    embedded whole (80 KB, no per-document subsetting: a quarter of a one-page render);
+    otherwise subset, as a fallback font for the rest (DejaVu is 750 KB) must be."""
+    have = _document_characters()
+    return all(set(text) <= have for text in _strings(context))
 
 
 def _css_string(value: Any) -> Markup:
@@ -177,7 +207,11 @@ def render_quote_pdf(
     same bytes."""
     html = _document(_html(context, whole(context), root), root, variant == Variant.STANDARD)
     identifier = str(context["metadata"]["identifier"]).encode()
-    pdf: bytes = html.write_pdf(pdf_identifier=identifier, pdf_variant=variant.weasyprint_variant)
+    pdf: bytes = html.write_pdf(
+        pdf_identifier=identifier,
+        pdf_variant=variant.weasyprint_variant,
+        full_fonts=covered(context),
+    )
     return pdf
 
 
@@ -199,7 +233,8 @@ def render_part(
         firsts.append(min(rows, key=lambda i: rows[i]) if rows else None)
     kept = document if keep is None else document.copy(document.pages[:keep])
     identifier = str(context["metadata"]["identifier"]).encode()
-    return LaidOut(kept.write_pdf(pdf_identifier=identifier), firsts, tops)
+    pdf = kept.write_pdf(pdf_identifier=identifier, full_fonts=covered(context))
+    return LaidOut(pdf, firsts, tops)
 
 
 def first_row_top(context: Mapping[str, Any]) -> float:
@@ -261,5 +296,5 @@ def warm_up() -> None:
 def render_stamp(context: Mapping[str, Any], pages: int, *, root: Path = TEMPLATES_DIR) -> bytes:
     """``pages`` empty pages carrying only the document's page footer."""
     html = _environment(root).get_template(STAMP_TEMPLATE).render(**context, pages=pages)
-    pdf: bytes = _document(html, root, True).write_pdf()
+    pdf: bytes = _document(html, root, True).write_pdf(full_fonts=covered(context))
     return pdf

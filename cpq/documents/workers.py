@@ -267,6 +267,7 @@ def merge(pdfs: Sequence[bytes], stamp: bytes) -> bytes:
         raise RenderFailed(f"{len(stamps)} page footers for {len(writer.pages)} pages")
     for page, footer in zip(writer.pages, stamps, strict=True):
         page.merge_page(footer)
+        page.compress_content_streams()  # merging leaves them uncompressed (10x the bytes)
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()

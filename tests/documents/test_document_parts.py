@@ -179,3 +179,16 @@ def test_settings_refuse_a_bad_locale_or_a_logo_outside_templates(
 
     with pytest.raises(ValidationError, match=message):
         Settings(**{field: value})
+
+
+def test_the_own_fonts_are_embedded_whole_only_when_they_cover_the_text() -> None:
+    from cpq.documents.render import covered
+
+    latin = context([line(1, name="Größe 4\u201320 mA, café")])
+    cyrillic = context([line(1, name="Датчик давления")])
+
+    assert covered(latin)
+    assert not covered(cyrillic)
+    found = text(render_quote_pdf(cyrillic))
+    assert "Датчик давления" in found  # drawn with a fallback font, subset and embedded
+    assert all(fonts(render_quote_pdf(cyrillic)).values())
