@@ -6,9 +6,9 @@ template) costs a worker, which is killed and replaced, and the request gets ``R
 the server's threads), warmed up (WeasyPrint, Pango and the fonts loaded) and each limited to
 ``document_memory_mb`` of data (``RLIMIT_DATA``: an allocation beyond it is a ``MemoryError``).
 
-Long quotes are laid out in page ranges in parallel (``pages.py``): the header and first page in
-one worker, then the rest, planned page by page, split across the workers; the parts are
-checked against the plan, merged, and the page footers ("page X of Y") stamped on. A part that
+Long quotes are laid out in page ranges in parallel (``pages.py``): every page planned (the first
+below where this quote's header ends), the pages split into ranges across the workers; the parts
+are checked against the plan, merged, and the page footers ("page X of Y") stamped on. A part that
 did not keep its plan makes the whole document render in one worker instead (slower, same
 document). Short quotes and the PDF/A and PDF/UA variants always render in one worker.
 """
