@@ -42,6 +42,12 @@ PDF_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"content": {PDF: {}}, "description": "The quote document."},
     304: {"description": "The copy named in If-None-Match is current."},
 }
+# The preview is one self-contained page: it may show its own inline styles and data: images,
+# and nothing else (no script, no request anywhere), whatever text a quote holds.
+PREVIEW_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:",
+    "Cache-Control": "private, no-store",
+}
 HTML_RESPONSES: dict[int | str, dict[str, Any]] = {
     **responses(401, 403, 404, 422, 503),
     200: {"content": {"text/html": {}}, "description": "The quote document as HTML."},
@@ -70,7 +76,12 @@ def _pdf(
         engine, Context.of(who, settings), settings, quote_id, version, lang=lang, variant=variant
     )
     etag = f'"{pdf.sha256}"'
-    headers = {"ETag": etag, "X-Template-Version": pdf.template_version}
+    # private: a customer document; no-cache: revalidated each time (cheap: If-None-Match, 304).
+    headers = {
+        "ETag": etag,
+        "X-Template-Version": pdf.template_version,
+        "Cache-Control": "private, no-cache",
+    }
     if matches(if_none_match, etag):
         return Response(status_code=304, headers=headers)
     headers["Content-Disposition"] = f'inline; filename="{pdf.filename}"'
@@ -124,7 +135,8 @@ def quote_preview(
     quote_id: str, who: Reader, engine: EngineDep, settings: SettingsDep, lang: Lang = None
 ) -> HTMLResponse:
     ctx = Context.of(who, settings)
-    return HTMLResponse(documents.quote_preview(engine, ctx, settings, quote_id, None, lang=lang))
+    html = documents.quote_preview(engine, ctx, settings, quote_id, None, lang=lang)
+    return HTMLResponse(html, headers=PREVIEW_HEADERS)
 
 
 @router.get(
@@ -142,6 +154,5 @@ def version_preview(
     lang: Lang = None,
 ) -> HTMLResponse:
     ctx = Context.of(who, settings)
-    return HTMLResponse(
-        documents.quote_preview(engine, ctx, settings, quote_id, version, lang=lang)
-    )
+    html = documents.quote_preview(engine, ctx, settings, quote_id, version, lang=lang)
+    return HTMLResponse(html, headers=PREVIEW_HEADERS)

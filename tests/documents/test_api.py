@@ -87,6 +87,9 @@ def test_the_preview_shows_the_pages_as_html(world: World) -> None:
     for html in (current.text, version.text):
         assert quote["number"] in html and SENSOR in html and GATEWAY in html
     assert f"Angebot {quote['number']}" in version.text
+    # Nothing but its own inline styles and data: images may load or run in it.
+    policy = current.headers["content-security-policy"]
+    assert "default-src 'none'" in policy and "script-src" not in policy
     problem(rita.get(f"/v1/quotes/{quote['id']}/versions/9/preview"), 404, "not_found")
 
 

@@ -70,6 +70,7 @@ def test_a_repeat_request_is_served_from_storage(world: World, renders: Renders)
     assert again.content == first.content
     digest = hashlib.sha256(first.content).hexdigest()
     assert first.headers["ETag"] == again.headers["ETag"] == f'"{digest}"'
+    assert first.headers["Cache-Control"] == "private, no-cache"  # revalidate: 304 is cheap
     (row,) = _rows(world)
     assert (row["quote_id"], row["version"], row["lang"], row["variant"]) == (
         quote["id"],
