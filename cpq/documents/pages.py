@@ -98,27 +98,16 @@ def wrapped_lines(text: str, width_px: float, face: AdvanceWidths, size_px: floa
     if not words:
         return 1
     space = face.width(" ", size_px)
-    lines, used = 1, 0.0
+    lines, used = 0, width_px  # as if a full line came before the first word
     for word in words:
         w = face.width(word, size_px)
-        if used == 0.0:
-            if w > width_px:
-                extra = math.ceil(w / width_px)
-                lines += extra - 1
-                used = w - (extra - 1) * width_px
-            else:
-                used = w
-        elif used + space + w <= width_px:
+        if used + space + w <= width_px:
             used += space + w
-        else:
-            lines += 1
-            used = 0.0
-            if w > width_px:
-                extra = math.ceil(w / width_px)
-                lines += extra - 1
-                used = w - (extra - 1) * width_px
-            else:
-                used = w
+            continue
+        # A new line; a word wider than it takes the lines it would need broken anywhere.
+        extra = max(1, math.ceil(w / width_px))
+        lines += extra
+        used = w - (extra - 1) * width_px
     return lines
 
 
