@@ -62,10 +62,23 @@ class Settings(BaseSettings):
     seller_logo: str = "quote/logo.svg"
     # When set, documents add an estimated tax at this rate to the total (else: "excl. taxes").
     tax_estimate_percent: Decimal | None = Field(default=None, ge=0, le=100)
+    # Webhooks: delivered by a worker inside each API process ("in_process"), or only by
+    # `cpq worker` processes ("external"); "auto": in process on SQLite, external on PostgreSQL.
+    webhook_delivery: Literal["auto", "in_process", "external"] = "auto"
+    webhook_interval_seconds: float = Field(default=1.0, gt=0)
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0)
     # Documents: render processes and the bounds of one render (see docs/documents.md).
     document_workers: int = Field(default=2, ge=1, le=64)
     document_timeout_seconds: float = Field(default=60.0, gt=0)
     document_memory_mb: int = Field(default=1024, ge=128)
+
+    # Limits a client can plan around (docs/api-conventions.md, "Limits"): the largest request
+    # body; requests per caller and minute, with a burst (a token bucket; 0 switches it off);
+    # the most lines a quote has, options included.
+    max_body_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
+    rate_limit_per_minute: int = Field(default=600, ge=0)
+    rate_limit_burst: int = Field(default=100, ge=1)
+    max_quote_lines: int = Field(default=10_000, ge=1)
 
     @model_validator(mode="after")
     def _defaults_and_safety(self) -> Settings:
@@ -92,6 +105,12 @@ def _check_locale(value: str) -> None:
         raise ValueError(
             f"CPQ_DEFAULT_LOCALE {value!r} is not a locale (e.g. en-US, de-DE)"
         ) from None
+
+
+def delivers_webhooks_in_process(settings: Settings) -> bool:
+    if settings.webhook_delivery == "auto":
+        return settings.database_url.startswith("sqlite")
+    return settings.webhook_delivery == "in_process"
 
 
 @lru_cache

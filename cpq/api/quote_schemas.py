@@ -19,6 +19,7 @@ from pydantic import (
     model_validator,
 )
 
+from cpq.api.limits import max_quote_lines
 from cpq.api.pricing import LineIn, PricedQuoteOut
 from cpq.api.types import Code, Money, Percent, Term
 from cpq.money import is_currency
@@ -133,12 +134,34 @@ def bcp47(value: str) -> str:
     return "-".join(p for p in (found.language, found.script, found.territory, found.variant) if p)
 
 
+LINES_DESCRIPTION = (
+    "At most `CPQ_MAX_QUOTE_LINES` lines (default 10,000), options included: more is a 422 "
+    "naming `body.lines`."
+)
+
+
+def within_line_limit(lines: list[QuoteLineIn]) -> list[QuoteLineIn]:
+    """``lines`` if they (options included) fit the serving app's quote lines maximum."""
+    maximum = max_quote_lines()
+    total = sum(line.count() for line in lines)
+    if total > maximum:
+        raise ValueError(
+            f"a quote has at most {maximum} lines, options included (CPQ_MAX_QUOTE_LINES); "
+            f"these are {total}"
+        )
+    return lines
+
+
 class QuoteCreateIn(TermsIn):
-    lines: Annotated[list[QuoteLineIn], Field(max_length=10_000)] = []
+    lines: list[QuoteLineIn] = Field([], description=LINES_DESCRIPTION)
+
+    _lines_within_limit = field_validator("lines")(within_line_limit)
 
 
 class LinesIn(_In):
-    lines: Annotated[list[QuoteLineIn], Field(max_length=10_000)]
+    lines: list[QuoteLineIn] = Field(description=LINES_DESCRIPTION)
+
+    _lines_within_limit = field_validator("lines")(within_line_limit)
 
 
 class ActionIn(_In):

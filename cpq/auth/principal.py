@@ -19,6 +19,7 @@ class Scope(StrEnum):
     QUOTES_WRITE = "quotes:write"
     APPROVALS_READ = "approvals:read"
     APPROVALS_WRITE = "approvals:write"
+    WEBHOOKS_MANAGE = "webhooks:manage"  # and the admin role
 
 
 ALL_SCOPES = frozenset(Scope)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from pathlib import Path
@@ -252,6 +253,25 @@ def serve(
         workers=workers,
         log_level="info",
     )
+
+
+@app.command()
+def worker() -> None:
+    """Deliver webhooks: dispatch the outbox and send what is due, every
+    CPQ_WEBHOOK_INTERVAL_SECONDS, until stopped (SIGTERM or Ctrl-C: after the delivery in hand).
+    Run one or several next to `cpq serve` on PostgreSQL (they never take the same delivery at
+    once); on SQLite the server delivers itself."""
+    import signal
+
+    from cpq.webhooks.runner import WebhookWorker
+
+    settings = get_settings()
+    engine = _engine()
+    deliveries = WebhookWorker(engine, settings)
+    signal.signal(signal.SIGTERM, lambda *_: deliveries.stop_soon())
+    out.print(f"delivering webhooks from {engine.url.render_as_string()}")
+    with contextlib.suppress(KeyboardInterrupt):
+        deliveries.run()
 
 
 @app.command()

@@ -208,3 +208,5 @@ ENTITY_TABLES: dict[str, type[_Versioned]] = {
 from cpq.db import document_tables as document_tables  # noqa: E402
 from cpq.db import people as people  # noqa: E402
 from cpq.db import quote_tables as quote_tables  # noqa: E402
+from cpq.db import rate_limit_tables as rate_limit_tables  # noqa: E402
+from cpq.db import webhook_tables as webhook_tables  # noqa: E402

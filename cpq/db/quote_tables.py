@@ -149,7 +149,7 @@ class OutboxEventRow(SQLModel, table=True):
     __tablename__ = "outbox_events"
     id: int | None = Field(default=None, primary_key=True)
     event_type: str = Field(max_length=60)
-    quote_id: str = Field(max_length=36, index=True)
+    quote_id: str | None = Field(default=None, max_length=36, index=True)  # None: sync.completed
     payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: datetime
     delivered_at: datetime | None = Field(default=None, index=True)

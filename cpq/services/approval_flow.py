@@ -10,7 +10,7 @@ decisions on the same approval exactly one wins, the other gets 409.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -30,8 +30,10 @@ from cpq.errors import (
     SnapshotChanged,
 )
 from cpq.quotes.lifecycle import QuoteAction, QuoteStatus
+from cpq.quotes.snapshot import to_json
 from cpq.repositories import approvals as approval_rows
 from cpq.repositories import quotes as quote_rows
+from cpq.repositories.audit import publish
 from cpq.services import access
 from cpq.services.approval_policy import policy_for
 from cpq.services.audit import record
@@ -170,6 +172,8 @@ def submit(
             "policy": policy.digest,
         },
     )
+    asked = [r for r in rows if r["status"] == "pending"]
+    announce_requests(conn, quote, version["version"], asked, ctx.now)
     return Loaded({**quote, **values, "revision": revision}, {**version, "status": to_status.value})
 
 
@@ -255,6 +259,37 @@ def decide(
     opening = [r for r in rows if r["step"] == later[0]]
     after = _escalate_after(ctx, opening[0]["level"])
     approval_rows.open_level(conn, [r["id"] for r in opening], ctx.now + after if after else None)
+    announce_requests(conn, quote, version, opening, ctx.now)
+
+
+def announce_requests(
+    conn: Connection,
+    quote: Mapping[str, Any],
+    version: int,
+    requests: Sequence[Mapping[str, Any]],
+    at: datetime,
+) -> None:
+    """An ``approval.requested`` outbox event per approver now asked to decide."""
+    for request in requests:
+        publish(
+            conn,
+            {
+                "event_type": "approval.requested",
+                "quote_id": quote["id"],
+                "payload": to_json(
+                    {
+                        "quote_id": quote["id"],
+                        "number": quote["number"],
+                        "version": version,
+                        "level": request["level"],
+                        "approver_id": request["approver_id"],
+                        "crm_opportunity_id": quote.get("crm_opportunity_id"),
+                        "at": at,
+                    }
+                ),
+                "created_at": at,
+            },
+        )
 
 
 def _escalate_after(ctx: Context, level: str) -> timedelta | None:

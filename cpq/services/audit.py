@@ -29,8 +29,9 @@ def record(
     data: Mapping[str, Any] | None = None,
     event: str | None = None,
 ) -> None:
-    """One audit event; an outbox event too when the status changed (``quote.<status>``) or
-    ``event`` names one (``approval.approved``...)."""
+    """One audit event; an outbox event too: ``event`` when it names one (``approval.approved``
+    ...), else ``quote.<status>`` when the status changed, ``quote.updated`` when the quote
+    changed within its status."""
     audit.append(
         conn,
         {
@@ -48,7 +49,12 @@ def record(
         },
     )
     changed = to_status is not None and to_status != from_status
-    event_type = event or (f"quote.{to_status}" if changed else None)
+    if event is not None:
+        event_type: str | None = event
+    elif changed:
+        event_type = f"quote.{to_status}"
+    else:  # a change within the same status: an edit, a reprice
+        event_type = "quote.updated" if to_status is not None else None
     if event_type is not None:
         audit.publish(
             conn,

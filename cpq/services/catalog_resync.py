@@ -26,6 +26,7 @@ from cpq.catalog.diff import CurrentRow, EntityChanges, diff, report
 from cpq.catalog.parse import Parsed, Record, parse
 from cpq.catalog.values import key_function
 from cpq.repositories import catalog_store, raw_snapshots, sync_runs
+from cpq.services.sync_events import announce_sync
 from cpq.services.sync_parts import (
     Clock,
     Progress,
@@ -377,4 +378,5 @@ def _apply(
             timings=clock.timings,
             mode="lines",
         )
+        announce_sync(conn, run_id, version, summary)
     return SyncOutcome(run_id, "succeeded", version, summary, [], clock.timings, mode="lines")

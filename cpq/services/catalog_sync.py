@@ -19,6 +19,7 @@ from cpq.errors import InvalidInput
 from cpq.gcpause import collector_paused
 from cpq.repositories import catalog_store, sync_runs
 from cpq.services import catalog_resync
+from cpq.services.sync_events import announce_sync
 from cpq.services.sync_parts import (
     Clock,
     NoProgress,
@@ -194,4 +195,5 @@ def _apply(
             timings=clock.timings,
             **common,
         )
+        announce_sync(conn, run_id, version, summary)
     return SyncOutcome(run_id, "succeeded", version, summary, parsed.issues, clock.timings)

@@ -51,6 +51,7 @@ class Context:
     rules_dir: Path
     validity_days: int = 30  # of a new quote (or a revision of an expired one)
     default_locale: str = "en-US"  # of a new quote (BCP 47)
+    max_lines: int = 10_000  # per quote, options included (CPQ_MAX_QUOTE_LINES)
 
     @property
     def today(self) -> date:
@@ -64,6 +65,23 @@ class Context:
             settings.rules_dir,
             settings.quote_validity_days,
             settings.default_locale,
+            settings.max_quote_lines,
+        )
+
+
+def line_count(lines: Sequence[Mapping[str, Any]]) -> int:
+    """Lines and their options, at every depth."""
+    return sum(1 + line_count(line.get("options") or []) for line in lines)
+
+
+def within_line_limit(lines: Sequence[Mapping[str, Any]], maximum: int) -> None:
+    """A quote changed line by line stays within the lines maximum too."""
+    total = line_count(lines)
+    if total > maximum:
+        raise InvalidInput(
+            f"a quote has at most {maximum} lines, options included (CPQ_MAX_QUOTE_LINES); "
+            f"this change makes {total}",
+            errors=[{"field": "body.lines", "message": f"{total} lines; at most {maximum}"}],
         )
 
 
@@ -308,6 +326,7 @@ def edit(
     version = quote_rows.version(conn, quote_id, quote["current_version"])
     assert version is not None
     terms, lines = change(terms_of(version), [dict(ln) for ln in version["lines"]])
+    within_line_limit(lines, ctx.max_lines)
     if (terms.get("customer"), terms.get("currency")) != (version["customer"], version["currency"]):
         settle_customer(conn, terms, version["catalog_version"])
     pricing = _price(conn, ctx, terms, lines, pinned=version)

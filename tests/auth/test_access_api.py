@@ -121,7 +121,7 @@ def test_login_sets_an_httponly_strict_session_cookie_and_answers_the_csrf_token
     assert "secure" not in session  # cookie_secure is off by default outside production
     assert body["csrf_token"] == client.cookies["cpq_csrf"]
     assert (body["user"]["username"], body["user"]["token_id"]) == ("rosa", None)
-    assert len(body["user"]["scopes"]) == 4
+    assert len(body["user"]["scopes"]) == 5
     secret = client.cookies["cpq_session"]
     with engine.connect() as conn:
         ids = conn.execute(select(WebSessionRow.__table__.c.id)).scalars().all()  # type: ignore[attr-defined]
@@ -196,7 +196,13 @@ def test_me_for_a_web_session(client: TestClient, team: dict[str, int]) -> None:
         None,
         None,
     )
-    assert me["scopes"] == ["approvals:read", "approvals:write", "quotes:read", "quotes:write"]
+    assert me["scopes"] == [
+        "approvals:read",
+        "approvals:write",
+        "quotes:read",
+        "quotes:write",
+        "webhooks:manage",
+    ]
 
 
 def test_logout_ends_the_session_and_clears_the_cookies(client: TestClient) -> None:

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import io
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 from databases import PG_URL
 from e2e_env import cpq_env, free_port, running
 from pypdf import PdfReader
+from standardwebhooks.webhooks import Webhook
+from webhooks.receiver import Receiver, receiving
+
+from cpq.webhooks.events import EVENT_TYPES
 
 TOKEN = "cpq_demorita_demo-token-for-local-use-only-never-in-prod"  # the README's
 
@@ -63,9 +69,14 @@ def test_the_demo_starts_with_the_demo_catalog(db_url: str, tmp_path: Path) -> N
         database_url=db_url if PG_URL else f"sqlite:///{tmp_path / 'demo.sqlite3'}",
         data_dir=str(tmp_path),
         port=str(port),
+        webhook_interval_seconds="0.2",
+        # On SQLite the server delivers webhooks itself by default; on PostgreSQL, `cpq worker`
+        # processes do, unless told otherwise (as here, to test the server's own worker there too).
+        **({"webhook_delivery": "in_process"} if PG_URL else {}),
     )
 
-    with running(["demo"], env, port, timeout=120) as url:
+    with receiving() as receiver, running(["demo"], env, port, timeout=120) as url:
+        secret = _subscribe(url, receiver.url)
         ready = httpx.get(f"{url}/readyz").json()
         products = httpx.get(f"{url}/v1/products", params={"limit": 500}).json()
         price_lists = httpx.get(f"{url}/v1/price-lists").json()["data"]
@@ -97,6 +108,7 @@ def test_the_demo_starts_with_the_demo_catalog(db_url: str, tmp_path: Path) -> N
         }
         priced_cabinet = httpx.post(f"{url}/v1/price", json=cabinet)
         flow = _readme_quote_flow(url)
+        _wait_for(lambda: len(receiver.received) >= 5)
 
     assert ready["status"] == "ready" and ready["catalog_version"] == 1
     assert len(products["data"]) >= 300
@@ -137,6 +149,40 @@ def test_the_demo_starts_with_the_demo_catalog(db_url: str, tmp_path: Path) -> N
     assert flow["approved"].status_code == 200, flow["approved"].text
     assert flow["final"].json()["status"] == "approved"
     _check_documents(flow)
+    _check_webhooks(receiver, secret, flow["final"].json()["id"])
+
+
+def _subscribe(url: str, receiver_url: str) -> str:
+    """ada (the demo admin) logs in and subscribes the receiver to the quote events."""
+    ada = httpx.Client(base_url=url)
+    login = ada.post("/v1/sessions", json={"username": "ada", "password": "demo-password-1"})
+    created = ada.post(
+        "/v1/webhooks",
+        json={"url": receiver_url, "event_types": list(EVENT_TYPES)},
+        headers={"X-CSRF-Token": login.json()["csrf_token"]},
+    )
+    assert created.status_code == 201, created.text
+    secret: str = created.json()["secret"]
+    return secret
+
+
+def _wait_for(condition: Callable[[], bool], timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.1)
+
+
+def _check_webhooks(receiver: Receiver, secret: str, quote_id: str) -> None:
+    """The server delivered the README flow's events, signed, in order."""
+    got = [Webhook(secret).verify(r.body, r.headers) for r in receiver.received]
+    assert [g["type"] for g in got][:5] == [
+        "quote.created",
+        "quote.submitted",
+        "approval.requested",
+        "approval.decided",
+        "quote.approved",
+    ]
+    assert {g["data"]["quote_id"] for g in got} == {quote_id}
 
 
 def _pdf_text(response: httpx.Response) -> str:

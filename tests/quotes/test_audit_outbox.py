@@ -119,15 +119,18 @@ def test_the_audit_cannot_be_truncated_on_postgresql(world: World) -> None:
     assert _count(world, EVENTS) == 7
 
 
-def test_the_outbox_has_one_event_per_state_change(world: World) -> None:
+def test_the_outbox_has_one_event_per_change(world: World) -> None:
     quote = _cycle(world)
 
     with world.engine.connect() as conn:
-        rows = conn.execute(select(OUTBOX).order_by(OUTBOX.c.id)).mappings().all()
+        query = select(OUTBOX).where(OUTBOX.c.quote_id.is_not(None)).order_by(OUTBOX.c.id)
+        rows = conn.execute(query).mappings().all()
 
     assert [r["event_type"] for r in rows] == [
         "quote.created",
+        "quote.updated",  # the line edited
         "quote.pending_approval",
+        "approval.requested",  # maria asked
         "approval.approved",
         "quote.approved",
         "quote.sent",
@@ -135,9 +138,11 @@ def test_the_outbox_has_one_event_per_state_change(world: World) -> None:
     ]
     assert {r["quote_id"] for r in rows} == {quote["id"]}
     assert all(r["delivered_at"] is None and r["attempts"] == 0 for r in rows)
+    assert rows[3]["payload"]["level"] == "manager"
     changed = [r for r in rows if r["event_type"].startswith("quote.")]
     assert [(r["payload"]["previous_status"], r["payload"]["status"]) for r in changed] == [
         (None, "draft"),
+        ("draft", "draft"),
         ("draft", "pending_approval"),
         ("pending_approval", "approved"),
         ("approved", "sent"),
@@ -145,6 +150,15 @@ def test_the_outbox_has_one_event_per_state_change(world: World) -> None:
     ]
     assert all(r["payload"]["crm_opportunity_id"] == "OPP-1" for r in rows)
     assert all(r["payload"]["number"] == quote["number"] for r in rows)
+
+
+def test_a_catalog_sync_is_announced(world: World) -> None:
+    with world.engine.connect() as conn:
+        query = select(OUTBOX).where(OUTBOX.c.event_type == "sync.completed")
+        (row,) = conn.execute(query).mappings().all()  # the world's demo catalog, synced once
+
+    assert row["quote_id"] is None
+    assert row["payload"]["catalog_version"] == 1 and row["payload"]["run_id"] >= 1
 
 
 def test_a_refused_change_leaves_no_event(world: World) -> None:
