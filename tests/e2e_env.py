@@ -6,9 +6,11 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import IO
 
 import httpx
 
@@ -27,36 +29,44 @@ def cpq_env(**settings: str) -> dict[str, str]:
 
 @contextmanager
 def running(args: list[str], env: dict[str, str], port: int, timeout: float = 60) -> Iterator[str]:
-    """Run ``cpq ARGS`` until /healthz answers; yield the base URL; stop it afterwards."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "cpq", *args],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
-            if process.poll() is not None:
-                output = process.stdout.read() if process.stdout else ""
-                raise AssertionError(
-                    f"cpq {' '.join(args)} exited with {process.returncode}:\n{output}"
-                )
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise AssertionError(f"cpq {' '.join(args)} did not answer within {timeout}s")
-            time.sleep(0.2)
-        yield url
-    finally:
-        process.terminate()
+    """Run ``cpq ARGS`` until /healthz answers; yield the base URL; stop it afterwards. Its
+    output goes to a file (a pipe nobody reads would fill up and stall the server)."""
+    with tempfile.TemporaryFile(mode="w+") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "cpq", *args],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        url = f"http://127.0.0.1:{port}"
         try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+            _wait_healthy(process, log, url, args, timeout)
+            yield url
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def _wait_healthy(
+    process: subprocess.Popen[str], log: IO[str], url: str, args: list[str], timeout: float
+) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        if process.poll() is not None:
+            log.seek(0)
+            raise AssertionError(
+                f"cpq {' '.join(args)} exited with {process.returncode}:\n{log.read()}"
+            )
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline:
+            raise AssertionError(f"cpq {' '.join(args)} did not answer within {timeout}s")
+        time.sleep(0.2)

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from cpq.api.deps import EngineDep, SettingsDep
+from cpq.api.deps import EngineDep, RowId, SettingsDep
 from cpq.api.problems import responses
 from cpq.api.quote_schemas import ApprovalOut, ApprovalPageOut, DecisionIn, RejectIn
 from cpq.api.quote_views import approval_view
@@ -74,13 +74,13 @@ def _one(engine: EngineDep, ctx: Context, approval_id: int) -> dict[str, Any]:
     summary="One approval, with the figures and rules that required it",
 )
 def get_approval(
-    approval_id: int, who: Reader, engine: EngineDep, settings: SettingsDep
+    approval_id: RowId, who: Reader, engine: EngineDep, settings: SettingsDep
 ) -> dict[str, Any]:
     return _one(engine, Context.of(who, settings), approval_id)
 
 
 def _decide(
-    approval_id: int,
+    approval_id: RowId,
     who: Principal,
     engine: EngineDep,
     settings: SettingsDep,
@@ -110,7 +110,7 @@ def _decide(
     summary="Approve",
 )
 def approve(
-    approval_id: int,
+    approval_id: RowId,
     who: Decider,
     engine: EngineDep,
     settings: SettingsDep,
@@ -127,7 +127,7 @@ def approve(
     summary="Reject, saying why",
 )
 def reject(
-    approval_id: int,
+    approval_id: RowId,
     body: RejectIn,
     who: Decider,
     engine: EngineDep,

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from cpq.api.deps import EngineDep, ReadConn
+from cpq.api.deps import EngineDep, ReadConn, RowId
 from cpq.api.problems import responses
 from cpq.api.security import require
 from cpq.auth.principal import Principal, Scope
@@ -94,7 +94,7 @@ def list_delegations(
     responses=responses(401, 403, 404),
     summary="Revoke a delegation you gave",
 )
-def revoke_delegation(delegation_id: int, principal: Writer, engine: EngineDep) -> DelegationOut:
+def revoke_delegation(delegation_id: RowId, principal: Writer, engine: EngineDep) -> DelegationOut:
     with engine.begin() as conn:
         revoked = delegations.revoke_delegation(conn, principal.user_id, delegation_id)
     return DelegationOut.of(revoked)

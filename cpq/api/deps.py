@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from sqlalchemy import Connection, Engine
 
 from cpq.settings import Settings
@@ -30,3 +30,7 @@ def read_connection(engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[
 EngineDep = Annotated[Engine, Depends(get_engine)]
 ReadConn = Annotated[Connection, Depends(read_connection)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+
+# A row id or version number in a path: a positive 32-bit integer (the database's integer
+# column), so that a larger one is a 422 naming it rather than an overflow in the database.
+RowId = Annotated[int, Path(ge=1, le=2**31 - 1)]

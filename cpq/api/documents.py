@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Header, Query, Response
 from fastapi.responses import HTMLResponse
 
-from cpq.api.deps import EngineDep, SettingsDep
+from cpq.api.deps import EngineDep, RowId, SettingsDep
 from cpq.api.problems import responses
 from cpq.api.security import require
 from cpq.auth.principal import Principal, Scope
@@ -114,7 +114,7 @@ def quote_pdf(
 )
 def version_pdf(
     quote_id: str,
-    version: int,
+    version: RowId,
     who: Reader,
     engine: EngineDep,
     settings: SettingsDep,
@@ -147,7 +147,7 @@ def quote_preview(
 )
 def version_preview(
     quote_id: str,
-    version: int,
+    version: RowId,
     who: Reader,
     engine: EngineDep,
     settings: SettingsDep,

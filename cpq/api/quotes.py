@@ -14,7 +14,7 @@ from fastapi import APIRouter, Header, Query, Request, Response, status
 from sqlalchemy import Connection
 
 from cpq.api import pagination
-from cpq.api.deps import EngineDep, SettingsDep
+from cpq.api.deps import EngineDep, RowId, SettingsDep
 from cpq.api.problems import responses
 from cpq.api.quote_schemas import (
     ActionIn,
@@ -191,7 +191,7 @@ def get_quote(
 )
 def get_version(
     quote_id: str,
-    version: int,
+    version: RowId,
     who: Reader,
     engine: EngineDep,
     settings: SettingsDep,

@@ -12,7 +12,7 @@ from fastapi import APIRouter, File, Form, Header, Query, UploadFile
 from fastapi.responses import JSONResponse
 
 from cpq.api import pagination
-from cpq.api.deps import EngineDep, ReadConn, SettingsDep
+from cpq.api.deps import EngineDep, ReadConn, RowId, SettingsDep
 from cpq.api.problems import responses
 from cpq.api.schemas import Page, SyncRunOut
 from cpq.errors import Forbidden, InvalidInput, NotFound, Unauthorized
@@ -44,7 +44,7 @@ def list_sync_runs(
 
 
 @router.get("/{run_id}", response_model=SyncRunOut, responses=responses(404))
-def get_sync_run(conn: ReadConn, run_id: int) -> dict[str, Any]:
+def get_sync_run(conn: ReadConn, run_id: RowId) -> dict[str, Any]:
     run = sync_runs.get(conn, run_id)
     if run is None:
         raise NotFound(f"no sync run {run_id}")

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from cpq.api.deps import EngineDep
+from cpq.api.deps import EngineDep, RowId
 from cpq.api.problems import responses
 from cpq.api.security import require
 from cpq.auth.principal import Principal, Role, Scope
@@ -152,7 +152,7 @@ def deliveries(
     status_code=202,
     responses=responses(401, 403, 404),
 )
-def redeliver(subscription_id: str, delivery_id: int, who: Admin, engine: EngineDep) -> Response:
+def redeliver(subscription_id: str, delivery_id: RowId, who: Admin, engine: EngineDep) -> Response:
     """Send the delivery again, now (the same message id and bytes)."""
     webhooks.redeliver(engine, subscription_id, delivery_id, _now())
     return Response(status_code=202)
