@@ -7,20 +7,14 @@ content type and body the schema documents, and invalid data must be rejected.
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 import requests
 import schemathesis
 from databases import PG_URL
-from e2e_env import cpq_env, free_port
+from e2e_env import cpq_env, free_port, running
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import APIOperation, Case, CheckContext, CheckFunction, GenerationMode, Response
@@ -111,7 +105,7 @@ def test_every_operation_keeps_to_the_schema(db_url: str, tmp_path: Path) -> Non
         port=str(port),
         rate_limit_per_minute="0",  # no throttling of the fuzzer
     )
-    with _demo_server(env, port, tmp_path / "server.log") as url:
+    with running(["demo"], env, port, timeout=120) as url:
         schema = schemathesis.openapi.from_url(f"{url}/openapi.json")
         failures: list[str] = []
         with requests.Session() as session:
@@ -157,36 +151,3 @@ def _fuzz(
         if mode is GenerationMode.POSITIVE:
             raise
     return found
-
-
-@contextmanager
-def _demo_server(env: dict[str, str], port: int, log: Path) -> Iterator[str]:
-    """`cpq demo` until /healthz answers, its output to LOG: e2e_env.running pipes the output
-    without reading it, and a thousand requests' access log lines fill the pipe and stall the
-    server."""
-    with log.open("w") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "cpq", "demo"], env=env, stdout=output, stderr=output
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while not _healthy(url):
-            assert process.poll() is None, f"cpq demo exited:\n{log.read_text()}"
-            assert time.monotonic() < deadline, f"cpq demo did not answer:\n{log.read_text()}"
-            time.sleep(0.2)
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def _healthy(url: str) -> bool:
-    try:
-        return httpx.get(f"{url}/healthz", timeout=1).status_code == 200
-    except httpx.TransportError:
-        return False
