@@ -27,10 +27,10 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from cpq.documents.pages import PX_PER_MM, Geometry, LaidOut, Part
 from cpq.documents.templates import (
-    FONTS_DIR,
     QUOTE_TEMPLATE,
     STAMP_TEMPLATE,
     TEMPLATES_DIR,
+    quote_sans,
     template_version,
 )
 from cpq.documents.variants import Variant
@@ -74,11 +74,8 @@ class ResourceRefused(ValueError):
 @lru_cache
 def _document_characters() -> frozenset[str]:
     """The characters both document fonts have (see templates/fonts/)."""
-    from fontTools.ttLib import TTFont
-
-    faces = [TTFont(FONTS_DIR / f"QuoteSans-{style}.ttf") for style in ("Regular", "Bold")]
-    common = set.intersection(*(set(map(chr, face.getBestCmap())) for face in faces))
-    return frozenset(common | {"\n", "\t", "\r"})
+    regular, bold = quote_sans()
+    return frozenset((regular.advances.keys() & bold.advances.keys()) | {"\n", "\t", "\r"})
 
 
 def _strings(value: Any) -> Iterator[str]:

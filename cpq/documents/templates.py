@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from functools import lru_cache
 
+from cpq.documents.pages import AdvanceWidths
 from cpq.settings import REPO_ROOT
 
 TEMPLATES_DIR = REPO_ROOT / "templates"
@@ -29,3 +30,18 @@ def template_version() -> str:
             digest.update(path.relative_to(TEMPLATES_DIR).as_posix().encode() + b"\0")
             digest.update(path.read_bytes() + b"\0")
     return f"{declared}.{digest.hexdigest()[:12]}"
+
+
+@lru_cache
+def quote_sans() -> tuple[AdvanceWidths, AdvanceWidths]:
+    """The document fonts' glyph advances (regular, bold), read once per process: to plan
+    page ranges and to know which characters the fonts have."""
+    from fontTools.ttLib import TTFont
+
+    faces = []
+    for style in ("Regular", "Bold"):
+        font = TTFont(FONTS_DIR / f"QuoteSans-{style}.ttf")
+        metrics = font["hmtx"].metrics
+        advances = {chr(cp): metrics[glyph][0] for cp, glyph in font.getBestCmap().items()}
+        faces.append(AdvanceWidths(advances, int(font["head"].unitsPerEm)))
+    return faces[0], faces[1]

@@ -24,17 +24,15 @@ import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from functools import lru_cache
 from typing import Any
 
 from cpq.documents.pages import (
-    AdvanceWidths,
     Geometry,
     matches,
     plan_pages,
     split_ranges,
 )
-from cpq.documents.templates import FONTS_DIR, template_version
+from cpq.documents.templates import quote_sans, template_version
 from cpq.documents.variants import Variant
 from cpq.errors import PdfUnavailable, RenderFailed
 from cpq.settings import Settings
@@ -179,19 +177,6 @@ def close_pools() -> None:
         pool.close()
 
 
-@lru_cache
-def _faces() -> tuple[AdvanceWidths, AdvanceWidths]:
-    from fontTools.ttLib import TTFont
-
-    faces = []
-    for name in ("QuoteSans-Regular.ttf", "QuoteSans-Bold.ttf"):
-        font = TTFont(FONTS_DIR / name)
-        metrics = font["hmtx"].metrics
-        advances = {chr(cp): metrics[glyph][0] for cp, glyph in font.getBestCmap().items()}
-        faces.append(AdvanceWidths(advances, int(font["head"].unitsPerEm)))
-    return faces[0], faces[1]
-
-
 _geometry: dict[tuple[str, str], Geometry] = {}
 
 
@@ -227,7 +212,7 @@ def render_html(context: Mapping[str, Any], *, settings: Settings) -> str:
 def _render_in_ranges(pool: RenderPool, context: Mapping[str, Any]) -> bytes | None:
     rows: Sequence[Mapping[str, Any]] = context["lines"]
     geometry = _geometry_for(pool, context)
-    regular, bold = _faces()
+    regular, bold = quote_sans()
     # Where the first row starts under this quote's header (its height varies: address,
     # title, logo), then every page planned and every range laid out at once.
     (first_top,) = pool.run([("first_row_top", (context,))])
