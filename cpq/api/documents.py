@@ -88,6 +88,19 @@ def _pdf(
     return Response(pdf.content, media_type=PDF, headers=headers)
 
 
+def _preview(
+    who: Principal,
+    engine: EngineDep,
+    settings: SettingsDep,
+    quote_id: str,
+    version: int | None,
+    lang: str | None,
+) -> HTMLResponse:
+    ctx = Context.of(who, settings)
+    html = documents.quote_preview(engine, ctx, settings, quote_id, version, lang=lang)
+    return HTMLResponse(html, headers=PREVIEW_HEADERS)
+
+
 @router.get(
     "/{quote_id}/pdf",
     response_class=Response,
@@ -134,9 +147,7 @@ def version_pdf(
 def quote_preview(
     quote_id: str, who: Reader, engine: EngineDep, settings: SettingsDep, lang: Lang = None
 ) -> HTMLResponse:
-    ctx = Context.of(who, settings)
-    html = documents.quote_preview(engine, ctx, settings, quote_id, None, lang=lang)
-    return HTMLResponse(html, headers=PREVIEW_HEADERS)
+    return _preview(who, engine, settings, quote_id, None, lang)
 
 
 @router.get(
@@ -153,6 +164,4 @@ def version_preview(
     settings: SettingsDep,
     lang: Lang = None,
 ) -> HTMLResponse:
-    ctx = Context.of(who, settings)
-    html = documents.quote_preview(engine, ctx, settings, quote_id, version, lang=lang)
-    return HTMLResponse(html, headers=PREVIEW_HEADERS)
+    return _preview(who, engine, settings, quote_id, version, lang)
