@@ -79,6 +79,9 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = Field(default=600, ge=0)
     rate_limit_burst: int = Field(default=100, ge=1)
     max_quote_lines: int = Field(default=10_000, ge=1)
+    # The reverse proxies (IP addresses or networks, comma-separated, or "*") whose
+    # X-Forwarded-For names the client: the address anonymous callers are rate-limited by.
+    forwarded_allow_ips: str = "127.0.0.1"
 
     @model_validator(mode="after")
     def _defaults_and_safety(self) -> Settings:

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 
 from fastapi import FastAPI
+from fastapi.routing import APIRoute
 
 from cpq import __version__
 from cpq.api import (
@@ -18,14 +19,18 @@ from cpq.api import (
     documents,
     health,
     limits,
+    links,
+    openapi,
     pricing,
     problems,
     quotes,
+    security,
     sync_runs,
     webhooks,
 )
-from cpq.api.idempotency import IdempotencyMiddleware
+from cpq.api.idempotency import IdempotencyMiddleware, idempotency_amendment
 from cpq.api.jobs import JobRunner
+from cpq.api.nul_guard import RefuseNul
 from cpq.db.engine import engine_for
 from cpq.documents.workers import close_pools
 from cpq.errors import RuleSetInvalid
@@ -69,6 +74,12 @@ def describe(settings: Settings) -> str:
     return DESCRIPTION + stated
 
 
+def operation_id(route: APIRoute) -> str:
+    """An operation's id is its function's name (``create_quote``, ``approve``): what a client
+    generated from the OpenAPI document calls it."""
+    return route.name
+
+
 def _warm_rule_set(settings: Settings) -> None:
     """Load the pricing rule set before the first price request asks for it (a large one takes
     seconds); a rule set that does not load is reported by /v1/price itself."""
@@ -93,13 +104,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         close_pools()  # the document render workers, if any were started
 
     app = FastAPI(
-        title="CPQ", version=__version__, description=describe(settings), lifespan=lifespan
+        title="CPQ",
+        version=__version__,
+        description=describe(settings),
+        lifespan=lifespan,
+        generate_unique_id_function=operation_id,
     )
     app.state.settings = settings
     app.state.engine = engine_for(settings.database_url)
     problems.install(app)
     app.add_middleware(IdempotencyMiddleware, engine=app.state.engine, settings=settings)
-    # Added last, run first: the rate limit, then the body size, then the idempotency key.
+    app.add_middleware(RefuseNul)  # before the key is claimed: junk is not stored
+    # Added last, run first: the rate limit, the body size, NUL characters, the idempotency key.
     app.add_middleware(limits.RequestLimits, settings=settings)
     app.add_middleware(limits.RateLimit, engine=app.state.engine, settings=settings)
     app.include_router(health.router)
@@ -113,5 +129,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(approvals.router)
     app.include_router(documents.router)
     app.include_router(webhooks.router)
-    limits.declare(app, settings)  # 413 and 429 on the routes they apply to
+    openapi.amend(
+        app,
+        [
+            limits.limit_amendment(settings),
+            idempotency_amendment,
+            problems.problem_amendment,
+            links.links_amendment,
+            security.security_amendment,
+        ],
+    )
     return app

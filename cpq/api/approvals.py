@@ -6,15 +6,16 @@ an approval on their own quote.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Body, Query
+from sqlalchemy import Connection
 
 from cpq.api.deps import EngineDep, RowId, SettingsDep
 from cpq.api.problems import responses
 from cpq.api.quote_schemas import ApprovalOut, ApprovalPageOut, DecisionIn, RejectIn
 from cpq.api.quote_views import approval_view
-from cpq.api.quotes import IdempotencyKey
 from cpq.api.security import require
 from cpq.auth.principal import Principal, Scope
 from cpq.errors import InvalidInput
@@ -61,10 +62,15 @@ def list_approvals(
 def _one(engine: EngineDep, ctx: Context, approval_id: int) -> dict[str, Any]:
     with engine.connect() as conn:
         row, quote = approval_flow.decidable(conn, ctx, approval_id)
-        version = quote_rows.version(conn, row["quote_id"], row["version"])
-        people = {row["approver_id"], row["decided_by_id"], quote["owner_id"]} - {None}
-        names = teams.names(conn, people)
-        return approval_view(row, names, quote["number"], quote=quote, version=version)
+        return _view(conn, row, quote)
+
+
+def _view(conn: Connection, row: Mapping[str, Any], quote: Mapping[str, Any]) -> dict[str, Any]:
+    """One approval with the facts of its quote version, as the inbox shows it."""
+    version = quote_rows.version(conn, row["quote_id"], row["version"])
+    people = {row["approver_id"], row["decided_by_id"], quote["owner_id"]} - {None}
+    names = teams.names(conn, people)
+    return approval_view(row, names, quote["number"], quote=quote, version=version)
 
 
 @router.get(
@@ -85,7 +91,7 @@ def _decide(
     engine: EngineDep,
     settings: SettingsDep,
     approve: bool,
-    body: DecisionIn | None,
+    body: DecisionIn,
 ) -> dict[str, Any]:
     ctx = Context.of(who, settings)
     with engine.begin() as conn:
@@ -94,13 +100,14 @@ def _decide(
             ctx,
             approval_id,
             approve,
-            body.comment if body else None,
-            body.snapshot_hash if body else None,
+            body.comment,
+            body.snapshot_hash,
         )
         row = approval_rows.get(conn, approval_id)
         assert row is not None
-        names = teams.names(conn, {row["approver_id"], row["decided_by_id"]} - {None})
-        return approval_view(row, names)
+        quote = quote_rows.quote(conn, row["quote_id"])
+        assert quote is not None
+        return _view(conn, row, quote)
 
 
 @router.post(
@@ -114,8 +121,7 @@ def approve(
     who: Decider,
     engine: EngineDep,
     settings: SettingsDep,
-    body: DecisionIn | None = None,
-    idempotency_key: IdempotencyKey = None,
+    body: Annotated[DecisionIn, Body()] = DecisionIn(),
 ) -> dict[str, Any]:
     return _decide(approval_id, who, engine, settings, True, body)
 
@@ -132,6 +138,5 @@ def reject(
     who: Decider,
     engine: EngineDep,
     settings: SettingsDep,
-    idempotency_key: IdempotencyKey = None,
 ) -> dict[str, Any]:
     return _decide(approval_id, who, engine, settings, False, body)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -199,4 +200,10 @@ for _path in _READ_ONLY_PATHS:
             responses=responses(405),
             summary="Not allowed: the catalog is a read-only replica of the back office",
             operation_id=f"{_method.lower()}_{_slug}_not_allowed",
+            openapi_extra={
+                "parameters": [
+                    {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+                    for name in re.findall(r"{(\w+)}", _path)
+                ]
+            },
         )

@@ -39,7 +39,10 @@ IfNoneMatch = Annotated[
 PDF = "application/pdf"
 PDF_RESPONSES: dict[int | str, dict[str, Any]] = {
     **responses(401, 403, 404, 422, 503),
-    200: {"content": {PDF: {}}, "description": "The quote document."},
+    200: {
+        "content": {PDF: {"schema": {"type": "string", "format": "binary"}}},
+        "description": "The quote document.",
+    },
     304: {"description": "The copy named in If-None-Match is current."},
 }
 # The preview is one self-contained page: it may show its own inline styles and data: images,

@@ -24,6 +24,7 @@ from starlette.requests import Request, cookie_parser
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from cpq.api.openapi import operations
 from cpq.api.problems import problem_response
 from cpq.repositories import idempotency as keys
 from cpq.repositories.idempotency import Claim, RequestSeen, StoredKey
@@ -60,6 +61,54 @@ _TITLES = {
 
 log = logging.getLogger("cpq.api.idempotency")
 T = TypeVar("T")
+
+
+# -- the OpenAPI document: every POST takes a key --
+
+KEY_PARAMETER = {
+    "name": HEADER,
+    "in": "header",
+    "required": False,
+    "description": (
+        "Retry safely: the same key and body replay the first answer (`Idempotent-Replayed: "
+        "true`) for CPQ_IDEMPOTENCY_HOURS (24 h). Printable ASCII, 1 to 255 characters."
+    ),
+    "schema": {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": MAX_KEY_LENGTH,
+        "pattern": "^[ -~]+$",
+    },
+}
+REPLAYED_HEADER = {
+    "description": "`true` when this is the stored answer to an earlier request with the key.",
+    "schema": {"type": "string", "enum": ["true"]},
+}
+KEY_ANSWERS = {
+    "400": "`invalid_idempotency_key`: the key is empty, too long, not printable ASCII or sent twice",
+    "409": "`idempotency_key_in_use`: a request with this key is still running; retry after "
+    "`Retry-After` seconds",
+    "422": "`idempotency_key_reused`: the key was first used with another request",
+}
+
+
+def idempotency_amendment(spec: dict[str, Any]) -> None:
+    """Declare the ``Idempotency-Key`` header on every POST, with the answers it can cause."""
+    for _, method, operation in operations(spec):
+        if method != "post":
+            continue
+        parameters = operation.setdefault("parameters", [])
+        if not any(p.get("name") == HEADER and p.get("in") == "header" for p in parameters):
+            parameters.append(KEY_PARAMETER)
+        answers = operation.setdefault("responses", {})
+        for status, answer in answers.items():
+            if status.startswith("2"):
+                answer.setdefault("headers", {})["Idempotent-Replayed"] = REPLAYED_HEADER
+        for status, description in KEY_ANSWERS.items():
+            if status in answers:
+                answers[status]["description"] += f"; or {description}"
+            else:
+                answers[status] = {"description": f"Idempotency-Key: {description}"}
 
 
 # -- the pure part: keys, callers, request fingerprints and what to do with a key seen before --

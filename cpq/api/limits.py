@@ -18,12 +18,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import anyio
-from fastapi import FastAPI
 from sqlalchemy import Engine
 from starlette.requests import Request, cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cpq.api.idempotency import SESSION_COOKIE
+from cpq.api.openapi import Amendment, Spec, operations
 from cpq.api.problems import MEDIA_TYPE, problem_response
 from cpq.auth import tokens
 from cpq.repositories import rate_limits as buckets
@@ -258,23 +258,17 @@ def limit_responses(settings: Settings) -> tuple[dict[str, Any], dict[str, Any]]
     return too_large, too_many
 
 
-def declare(app: FastAPI, settings: Settings) -> None:
+def limit_amendment(settings: Settings) -> Amendment:
     """Declare 413 on every operation taking a body and 429 (with its headers) on every limited
-    one, in the app's OpenAPI document."""
+    one."""
     too_large, too_many = limit_responses(settings)
-    generate = app.openapi
 
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            spec = generate()
-            for path, operations in spec.get("paths", {}).items():
-                for method, operation in operations.items():
-                    answers = operation.setdefault("responses", {})
-                    if method in _BODY_METHODS:
-                        answers.setdefault("413", too_large)
-                    if settings.rate_limit_per_minute and path not in UNLIMITED_PATHS:
-                        answers.setdefault("429", too_many)
-            app.openapi_schema = spec
-        return app.openapi_schema
+    def amendment(spec: Spec) -> None:
+        for path, method, operation in operations(spec):
+            answers = operation.setdefault("responses", {})
+            if method in _BODY_METHODS:
+                answers.setdefault("413", too_large)
+            if settings.rate_limit_per_minute and path not in UNLIMITED_PATHS:
+                answers.setdefault("429", too_many)
 
-    app.openapi = openapi  # type: ignore[method-assign]
+    return amendment

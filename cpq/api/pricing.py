@@ -6,7 +6,7 @@ Nothing is stored. Money goes out as decimal strings, never as JSON numbers.
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, Self, TypeVar
 
 from fastapi import APIRouter, Depends
 from pydantic import (
@@ -20,6 +20,7 @@ from pydantic import (
 
 from cpq.api.configurations import ChoicesIn
 from cpq.api.deps import ReadConn, SettingsDep
+from cpq.api.limits import max_quote_lines
 from cpq.api.problems import responses
 from cpq.api.types import Amount, Code, Money, Percent, Quantity, Term
 from cpq.money import is_currency
@@ -36,7 +37,10 @@ from cpq.services import configuration, pricing
 
 router = APIRouter(prefix="/v1", tags=["pricing"])
 
-MAX_LINES = 10_000
+LINES_DESCRIPTION = (
+    "At most `CPQ_MAX_QUOTE_LINES` lines (default 10,000), options included: more is a 422 "
+    "naming `body.lines`."
+)
 
 
 # --- request ---------------------------------------------------------------------------------
@@ -145,21 +149,31 @@ class ContextIn(_In):
         )
 
 
+L = TypeVar("L", bound=LineIn)
+
+
+def within_line_limit(lines: list[L]) -> list[L]:
+    """``lines`` if they (options included) fit the serving app's lines maximum."""
+    maximum = max_quote_lines()
+    total = sum(line.count() for line in lines)
+    if total > maximum:
+        raise ValueError(
+            f"at most {maximum} lines, options included (CPQ_MAX_QUOTE_LINES); these are {total}"
+        )
+    return lines
+
+
 class PriceRequestIn(_In):
     context: ContextIn
-    lines: Annotated[list[LineIn], Field(min_length=1, max_length=MAX_LINES)]
+    lines: list[LineIn] = Field(min_length=1, description=LINES_DESCRIPTION)
     catalog_version: int | None = Field(
         None, ge=1, description="Price on this catalog version (default: the latest)."
     )
 
-    @model_validator(mode="after")
-    def _not_too_many(self) -> Self:
-        total = sum(line.count() for line in self.lines)
-        if total > MAX_LINES:
-            raise ValueError(
-                f"a request prices at most {MAX_LINES} lines, options included; this one has {total}"
-            )
-        return self
+    @field_validator("lines")
+    @classmethod
+    def _lines_within_limit(cls, lines: list[LineIn]) -> list[LineIn]:
+        return within_line_limit(lines)
 
     def domain(self) -> PricingRequest:
         return PricingRequest(self.context.domain(), tuple(line.domain() for line in self.lines))

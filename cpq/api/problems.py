@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -11,6 +12,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from cpq.api.openapi import Spec, operations
 from cpq.catalog.issues import Issue
 from cpq.errors import CPQError
 
@@ -18,6 +20,7 @@ MEDIA_TYPE = "application/problem+json"
 log = logging.getLogger("cpq.api")
 
 _TITLES = {
+    400: "Bad request",
     404: "Not found",
     405: "Method not allowed",
     401: "Unauthorized",
@@ -148,3 +151,45 @@ def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         s: {"model": Problem, "content": {MEDIA_TYPE: {}}, "description": _TITLES.get(s, "Problem")}
         for s in statuses
     }
+
+
+PROBLEM_CONTENT = {MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+_BODY_METHODS = frozenset({"post", "put", "patch"})
+_UNPARSEABLE = (
+    "Bad request (`bad_request`): a body that cannot be parsed at all, such as JSON that is not "
+    "UTF-8 or broken multipart data"
+)
+_INVALID = {
+    "description": "Invalid request (`invalid_request`): `errors` names each invalid field",
+    "content": PROBLEM_CONTENT,
+}
+
+
+def problem_amendment(spec: Spec) -> None:
+    """Every error answer is ``application/problem+json`` with the ``Problem`` schema: the 422
+    FastAPI documents for request validation, a 400 for a body it cannot parse, and the errors
+    routes declare (FastAPI would also list them as ``application/json``)."""
+    for path, method, operation in operations(spec):
+        answers = operation.setdefault("responses", {})
+        if "422" in answers and _is_default_validation_error(answers["422"]):
+            answers["422"] = dict(_INVALID)
+        if path.startswith("/v1/"):  # any of them refuses a NUL character (nul_guard.py)
+            answers.setdefault("422", dict(_INVALID))
+        if method in _BODY_METHODS and "requestBody" in operation:
+            if "400" in answers:
+                answers["400"]["description"] += f"; or {_UNPARSEABLE}"
+            else:
+                answers["400"] = {"description": _UNPARSEABLE}
+        for status, answer in answers.items():
+            if status[0] in "45":
+                answer["content"] = PROBLEM_CONTENT
+    schemas = spec.setdefault("components", {}).setdefault("schemas", {})
+    schemas.setdefault("Problem", Problem.model_json_schema())
+    if "/HTTPValidationError" not in json.dumps(spec):
+        for unused in ("HTTPValidationError", "ValidationError"):
+            schemas.pop(unused, None)
+
+
+def _is_default_validation_error(answer: dict[str, Any]) -> bool:
+    schema = answer.get("content", {}).get("application/json", {}).get("schema", {})
+    return bool(schema.get("$ref", "").endswith("/HTTPValidationError"))

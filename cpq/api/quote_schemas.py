@@ -19,8 +19,7 @@ from pydantic import (
     model_validator,
 )
 
-from cpq.api.limits import max_quote_lines
-from cpq.api.pricing import LineIn, PricedQuoteOut
+from cpq.api.pricing import LINES_DESCRIPTION, LineIn, PricedQuoteOut, within_line_limit
 from cpq.api.types import Code, Money, Percent, Term
 from cpq.money import is_currency
 
@@ -132,24 +131,6 @@ def bcp47(value: str) -> str:
     except (ValueError, UnknownLocaleError):
         raise ValueError(f"{value!r} is not a known locale (BCP 47, e.g. de-DE)") from None
     return "-".join(p for p in (found.language, found.script, found.territory, found.variant) if p)
-
-
-LINES_DESCRIPTION = (
-    "At most `CPQ_MAX_QUOTE_LINES` lines (default 10,000), options included: more is a 422 "
-    "naming `body.lines`."
-)
-
-
-def within_line_limit(lines: list[QuoteLineIn]) -> list[QuoteLineIn]:
-    """``lines`` if they (options included) fit the serving app's quote lines maximum."""
-    maximum = max_quote_lines()
-    total = sum(line.count() for line in lines)
-    if total > maximum:
-        raise ValueError(
-            f"a quote has at most {maximum} lines, options included (CPQ_MAX_QUOTE_LINES); "
-            f"these are {total}"
-        )
-    return lines
 
 
 class QuoteCreateIn(TermsIn):

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Request, Response, status
+from fastapi import APIRouter, Body, Header, Query, Request, Response, status
 from sqlalchemy import Connection
 
 from cpq.api import pagination
@@ -43,13 +43,6 @@ Writer = Annotated[Principal, require(Scope.QUOTES_WRITE)]
 IfMatch = Annotated[
     str | None,
     Header(description='The quote\'s ETag (e.g. "7"): required to change it.'),
-]
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        alias="Idempotency-Key",
-        description="Retry safely: the same key and body replay the first answer (24 h).",
-    ),
 ]
 TERMS = (
     "customer",
@@ -108,7 +101,6 @@ def create_quote(
     settings: SettingsDep,
     response: Response,
     request: Request,
-    idempotency_key: IdempotencyKey = None,
 ) -> dict[str, Any]:
     ctx = Context.of(who, settings)
     data = body.model_dump(exclude_unset=True)
@@ -310,7 +302,6 @@ def add_line(
     settings: SettingsDep,
     response: Response,
     if_match: IfMatch = None,
-    idempotency_key: IdempotencyKey = None,
 ) -> dict[str, Any]:
     def change(
         terms: dict[str, Any], lines: list[dict[str, Any]]
@@ -390,7 +381,6 @@ def reprice(
     response: Response,
     preview: Annotated[bool, Query(description="Only show what would move.")] = False,
     if_match: IfMatch = None,
-    idempotency_key: IdempotencyKey = None,
 ) -> dict[str, Any]:
     revision = None if preview else revision_of(if_match)
     ctx = Context.of(who, settings)
@@ -446,14 +436,13 @@ def _action_route(
         engine: EngineDep,
         settings: SettingsDep,
         response: Response,
-        body: ActionIn | None = None,
+        body: Annotated[ActionIn, Body()] = ActionIn(),
         if_match: IfMatch = None,
-        idempotency_key: IdempotencyKey = None,
     ) -> dict[str, Any]:
         revision = revision_of(if_match)
         ctx = Context.of(who, settings)
         with engine.begin() as conn:
-            done = run(conn, ctx, quote_id, revision, body.comment if body else None)
+            done = run(conn, ctx, quote_id, revision, body.comment)
             written = done if isinstance(done, quotes.Loaded) else None
             return _answer(conn, ctx, response, quote_id, written=written)
 

@@ -17,6 +17,7 @@ from fastapi import Depends, Request, params
 from cpq.api.deps import EngineDep
 from cpq.api.idempotency import SESSION_COOKIE as SESSION_COOKIE
 from cpq.api.idempotency import caller_id
+from cpq.api.openapi import operations
 from cpq.auth import tokens
 from cpq.auth.principal import Principal, Scope
 from cpq.errors import Forbidden, Unauthorized
@@ -105,3 +106,39 @@ def principal_key(request: Request) -> str | None:
     cookie: the precedence of ``current_principal``), e.g. to keep one client's idempotency keys
     apart from another's; None when there is none. Says nothing about whether it is valid."""
     return caller_id(request.headers.get("authorization"), request.headers.get("cookie"))
+
+
+# -- the OpenAPI document: how to sign in --
+
+SECURITY_SCHEMES = {
+    "apiToken": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "An API token (`cpq tokens create`): `Authorization: Bearer cpq_...`.",
+    },
+    "session": {
+        "type": "apiKey",
+        "in": "cookie",
+        "name": SESSION_COOKIE,
+        "description": "A web session from `POST /v1/sessions`.",
+    },
+    "csrf": {
+        "type": "apiKey",
+        "in": "header",
+        "name": CSRF_HEADER,
+        "description": "With a web session, every change echoes the session's `csrf_token`.",
+    },
+}
+
+
+def security_amendment(spec: dict[str, Any]) -> None:
+    """Declare how each operation that needs a caller (one that can answer 401) is signed in:
+    an API token, or a web session (with its CSRF token on changes)."""
+    spec.setdefault("components", {})["securitySchemes"] = SECURITY_SCHEMES
+    for _, method, operation in operations(spec):
+        if "401" not in operation.get("responses", {}):
+            continue
+        session: dict[str, list[str]] = {"session": []}
+        if method.upper() not in _SAFE_METHODS:
+            session["csrf"] = []
+        operation["security"] = [{"apiToken": []}, session]

@@ -252,6 +252,8 @@ def serve(
         port=port or settings.port,
         workers=workers,
         log_level="info",
+        proxy_headers=True,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
     )
 
 

@@ -285,6 +285,22 @@ def test_more_lines_than_the_maximum_is_422_naming_body_lines(world: World) -> N
     )
 
 
+def test_pricing_a_basket_keeps_to_the_same_maximum(world: World) -> None:
+    serve(world, max_quote_lines=2)
+    client = world.client("rita")
+    basket = {
+        "context": {"currency": "EUR", "customer": "C-10001"},
+        "lines": [
+            {"id": "1", "sku": "PLC-C100", "quantity": "1", "options": [{"id": "o", "sku": "IO-CNT2", "quantity": "1"}]},
+            {"id": "2", "sku": "GW-E100", "quantity": "1"},
+        ],
+    }  # fmt: skip
+    found = problem(client.post("/v1/price", json=basket), 422, "invalid_request")
+    assert [e["field"] for e in found["errors"]] == ["body.lines"]
+    assert "at most 2 lines, options included" in found["errors"][0]["message"]
+    assert ok(client.post("/v1/price", json={**basket, "lines": basket["lines"][:1]}))["lines"]
+
+
 def test_adding_a_line_past_the_maximum_is_422_naming_body_lines(world: World) -> None:
     serve(world, max_quote_lines=2)
     client = world.client("rita")
