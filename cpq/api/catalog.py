@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from cpq.api import pagination
-from cpq.api.deps import ReadConn
+from cpq.api.deps import ROW_ID_MAX, ReadConn
 from cpq.api.problems import responses
 from cpq.api.schemas import (
     CustomerOut,
@@ -27,7 +27,8 @@ router = APIRouter(prefix="/v1", tags=["catalog"])
 Limit = Annotated[int, Query(ge=1, le=500, description="Page size")]
 Cursor = Annotated[str | None, Query(description="From `next_cursor` of the previous page")]
 VersionQ = Annotated[
-    int | None, Query(ge=1, description="Read this catalog version (default: the latest)")
+    int | None,
+    Query(ge=1, le=ROW_ID_MAX, description="Read this catalog version (default: the latest)"),
 ]
 
 

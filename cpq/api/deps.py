@@ -31,6 +31,7 @@ EngineDep = Annotated[Engine, Depends(get_engine)]
 ReadConn = Annotated[Connection, Depends(read_connection)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 
-# A row id or version number in a path: a positive 32-bit integer (the database's integer
-# column), so that a larger one is a 422 naming it rather than an overflow in the database.
-RowId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+# A row id or version number in a path or query: a positive 32-bit integer (the database's
+# integer column), so that a larger one is a 422 naming it rather than an overflow in the database.
+ROW_ID_MAX = 2**31 - 1
+RowId = Annotated[int, Path(ge=1, le=ROW_ID_MAX)]

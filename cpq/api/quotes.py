@@ -14,7 +14,7 @@ from fastapi import APIRouter, Body, Header, Query, Request, Response, status
 from sqlalchemy import Connection
 
 from cpq.api import pagination
-from cpq.api.deps import EngineDep, RowId, SettingsDep
+from cpq.api.deps import ROW_ID_MAX, EngineDep, RowId, SettingsDep
 from cpq.api.problems import responses
 from cpq.api.quote_schemas import (
     ActionIn,
@@ -126,7 +126,7 @@ def list_quotes(
     engine: EngineDep,
     settings: SettingsDep,
     status_: Annotated[QuoteStatus | None, Query(alias="status")] = None,
-    owner: Annotated[int | None, Query(description="Owner's user id.")] = None,
+    owner: Annotated[int | None, Query(ge=1, le=ROW_ID_MAX, description="Owner's user id.")] = None,
     customer: str | None = None,
     crm_opportunity_id: str | None = None,
     cursor: str | None = None,

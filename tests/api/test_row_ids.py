@@ -24,3 +24,15 @@ def test_an_id_past_the_integer_column_is_a_422(world: World, number: str) -> No
         assert found["errors"][0]["field"].startswith("path."), (path, found)
     problem(ada.post(f"/v1/approvals/{number}/approve", json={}), 422)
     problem(ada.delete(f"/v1/delegations/{number}"), 422)
+
+
+@pytest.mark.parametrize("number", ["2147483648", "35653230190420017152", "0"])
+def test_an_id_in_a_query_past_the_integer_column_is_a_422(world: World, number: str) -> None:
+    """The long fuzz (bench/contract_fuzz.py) found GET /v1/quotes?owner=<huge> a 500."""
+    rita = world.client("rita")
+    for path, field in (
+        (f"/v1/quotes?owner={number}", "query.owner"),
+        (f"/v1/products?catalog_version={number}", "query.catalog_version"),
+    ):
+        found = problem(rita.get(path), 422)
+        assert [e["field"] for e in found["errors"]] == [field], (path, found)
