@@ -207,6 +207,15 @@ def settle_customer(conn: Connection, terms: dict[str, Any], catalog_version: in
 # --- create and read -------------------------------------------------------------------------
 
 
+def with_defaults(ctx: Context, terms: dict[str, Any]) -> dict[str, Any]:
+    """``terms`` with the defaults of those left out or cleared (null): no codes, and valid
+    for the validity period from today."""
+    terms["codes"] = list(terms.get("codes") or [])
+    if terms.get("valid_until") is None:
+        terms["valid_until"] = ctx.today + timedelta(days=ctx.validity_days)
+    return terms
+
+
 def create(
     conn: Connection,
     ctx: Context,
@@ -216,12 +225,8 @@ def create(
 ) -> Loaded:
     """A new quote owned by the caller, priced on the latest catalog and rules: as written."""
     # Every term, as a stored version has them (so that an edit changing none keeps the hash).
-    terms = {name: None for name in TERMS} | dict(terms)
-    terms["codes"] = list(terms.get("codes") or [])
+    terms = with_defaults(ctx, {name: None for name in TERMS} | dict(terms))
     catalog_version = settle_customer(conn, terms, None)
-    terms.setdefault("valid_until", None)
-    if terms["valid_until"] is None:
-        terms["valid_until"] = ctx.today + timedelta(days=ctx.validity_days)
     lines = number_lines(lines)
     pricing = _price(conn, ctx, terms, lines, pinned=None, catalog_version=catalog_version)
     quote_id = str(uuid.uuid4())
@@ -326,6 +331,7 @@ def edit(
     version = quote_rows.version(conn, quote_id, quote["current_version"])
     assert version is not None
     terms, lines = change(terms_of(version), [dict(ln) for ln in version["lines"]])
+    terms = with_defaults(ctx, dict(terms))
     within_line_limit(lines, ctx.max_lines)
     if (terms.get("customer"), terms.get("currency")) != (version["customer"], version["currency"]):
         settle_customer(conn, terms, version["catalog_version"])

@@ -72,6 +72,19 @@ def test_terms_default_from_the_customer_and_today(world: World) -> None:
     assert uk["owner"]["username"] == "rita"
 
 
+def test_clearing_a_term_gives_its_default(world: World) -> None:
+    """A null in PATCH clears the term: validity from today, no codes (the long contract fuzz
+    found valid_until null a 500)."""
+    rita = world.client("rita")
+    quote = create(rita, lines=lines(), valid_until="2099-01-31", codes=["SPRING"])
+    assert (quote["valid_until"], quote["codes"]) == ("2099-01-31", ["SPRING"])
+
+    cleared = ok(patch(rita, quote, valid_until=None, codes=None))
+
+    assert cleared["valid_until"] == (date.today() + timedelta(days=30)).isoformat()
+    assert cleared["codes"] == []
+
+
 def test_a_quote_without_lines_has_no_pricing_yet(world: World) -> None:
     quote = create(world.client("rita"))
 
