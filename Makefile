@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?= -n 2
 
-.PHONY: install demo serve test lint typecheck pytest bench clean
+.PHONY: install demo serve test lint typecheck pytest browser bench clean
 
 install: $(VENV)/.installed
 
@@ -26,7 +26,11 @@ lint: install
 typecheck: install
 	$(VENV)/bin/mypy
 
-pytest: install
+# The page tests drive Debian's Chromium (Playwright's own browser download is not available).
+browser:
+	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+
+pytest: install browser
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 test: lint typecheck pytest

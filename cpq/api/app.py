@@ -36,6 +36,7 @@ from cpq.documents.workers import close_pools
 from cpq.errors import RuleSetInvalid
 from cpq.services.pricing import engine_for as pricing_engine_for
 from cpq.settings import Settings, delivers_webhooks_in_process, get_settings
+from cpq.web import app as pages
 from cpq.webhooks.runner import WebhookWorker
 
 DESCRIPTION = """
@@ -129,6 +130,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(approvals.router)
     app.include_router(documents.router)
     app.include_router(webhooks.router)
+    pages.install(app)  # the web pages (not in the OpenAPI schema)
     openapi.amend(
         app,
         [

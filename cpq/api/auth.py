@@ -70,7 +70,7 @@ def _me(conn: Connection, principal: Principal) -> MeOut:
     )
 
 
-def _set_cookie(
+def set_cookie(
     response: Response, name: str, value: str, settings: Settings, *, readable: bool
 ) -> None:
     """``max_age`` 0 deletes. The CSRF cookie is readable by the page's script, the session's
@@ -99,8 +99,8 @@ def log_in(
     with engine.begin() as conn:
         result = people.login(conn, body.username, body.password, hours=settings.session_hours)
         me = _me(conn, result.principal)
-    _set_cookie(response, SESSION_COOKIE, result.session_secret, settings, readable=False)
-    _set_cookie(response, CSRF_COOKIE, result.csrf_token, settings, readable=True)
+    set_cookie(response, SESSION_COOKIE, result.session_secret, settings, readable=False)
+    set_cookie(response, CSRF_COOKIE, result.csrf_token, settings, readable=True)
     return SessionOut(user=me, csrf_token=result.csrf_token, expires_at=result.expires_at)
 
 
@@ -121,8 +121,8 @@ def log_out(
     with engine.begin() as conn:
         people.logout(conn, session_secret)
     response = Response(status_code=204)
-    _set_cookie(response, SESSION_COOKIE, "", settings, readable=False)
-    _set_cookie(response, CSRF_COOKIE, "", settings, readable=True)
+    set_cookie(response, SESSION_COOKIE, "", settings, readable=False)
+    set_cookie(response, CSRF_COOKIE, "", settings, readable=True)
     return response
 
 

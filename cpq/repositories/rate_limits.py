@@ -18,6 +18,10 @@ from cpq.db.rate_limit_tables import RateLimitRow
 _buckets = RateLimitRow.__table__  # type: ignore[attr-defined]
 _sessions = WebSessionRow.__table__  # type: ignore[attr-defined]
 
+# Keys of limits with their own refill and burst (e.g. the login attempts of the web pages):
+# ``purge_full`` of the API limit leaves them alone, ``purge_named`` purges them.
+NAMED = "limit:"
+
 
 @dataclass(frozen=True, slots=True)
 class Taken:
@@ -53,11 +57,38 @@ def take(conn: Connection, key: str, now: float, per_second: float, burst: int) 
     return Taken(bool(row.granted), float(row.tokens))
 
 
+def tokens_left(conn: Connection, key: str, now: float, per_second: float, burst: int) -> float:
+    """How many tokens ``key``'s bucket holds now (refilled, at most ``burst``), taking none."""
+    row = conn.execute(
+        select(_buckets.c.tokens, _buckets.c.updated_at).where(_buckets.c.key == key)
+    ).first()
+    if row is None:
+        return float(burst)
+    elapsed = max(0.0, now - float(row.updated_at))
+    return min(float(burst), float(row.tokens) + elapsed * per_second)
+
+
 def purge_full(conn: Connection, now: float, per_second: float, burst: int) -> int:
     """Delete the buckets that have refilled completely (a missing row is a full bucket, so this
     changes nothing for anyone); how many."""
     seconds_to_fill = burst / per_second
-    result = conn.execute(delete(_buckets).where(_buckets.c.updated_at < now - seconds_to_fill))
+    result = conn.execute(
+        delete(_buckets).where(
+            _buckets.c.updated_at < now - seconds_to_fill,
+            ~_buckets.c.key.startswith(NAMED, autoescape=True),
+        )
+    )
+    return result.rowcount
+
+
+def purge_named(conn: Connection, name: str, now: float, seconds_to_fill: float) -> int:
+    """Delete the full buckets of the named limit ``name`` (keys ``limit:<name>:...``)."""
+    result = conn.execute(
+        delete(_buckets).where(
+            _buckets.c.key.startswith(f"{NAMED}{name}:", autoescape=True),
+            _buckets.c.updated_at < now - seconds_to_fill,
+        )
+    )
     return result.rowcount
 
 

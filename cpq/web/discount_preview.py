@@ -1,0 +1,72 @@
+"""The approval a line discount would need, while the rep is still typing it.
+
+The discount is not saved: the line is changed and the approval preview read in one transaction
+that is rolled back, so every figure comes from the services as they would be after saving
+(``quotes.edit`` prices the change, ``approval_flow.preview`` judges it and searches the largest
+discount needing no approval).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Engine
+
+from cpq.errors import NotFound
+from cpq.services import approval_flow, quotes
+from cpq.services.quotes import Context
+
+
+@dataclass(frozen=True, slots=True)
+class DiscountPreview:
+    discount: Decimal
+    levels: tuple[str, ...]  # the names of the levels that must approve, in order
+    reasons: tuple[str, ...]  # the rules that ask for them
+    no_approval: Decimal | None  # the largest line discount needing no approval at all
+
+    @property
+    def needs_approval(self) -> bool:
+        return bool(self.levels)
+
+
+def set_line_discount(line_id: str, percent: Decimal | None, reason: str | None) -> quotes.Edit:
+    """The edit that gives ``line_id`` the rep's percent discount (None removes it)."""
+
+    def change(
+        terms: dict[str, Any], lines: list[dict[str, Any]]
+    ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        if not any(line["id"] == line_id for line in lines):
+            raise NotFound(f"the quote has no line {line_id}")
+        changed = []
+        for line in lines:
+            if line["id"] == line_id:
+                line = {
+                    k: v for k, v in line.items() if k not in ("manual_discount", "manual_price")
+                }
+                if percent is not None:
+                    discount = {"percent": format(percent, "f")}
+                    if reason:
+                        discount["reason"] = reason
+                    line["manual_discount"] = discount
+            changed.append(line)
+        return terms, changed
+
+    return change
+
+
+def preview(
+    engine: Engine, ctx: Context, quote_id: str, revision: int, line_id: str, percent: Decimal
+) -> DiscountPreview:
+    with engine.connect() as conn:  # never committed: the discount is only tried
+        quotes.edit(conn, ctx, quote_id, revision, set_line_discount(line_id, percent, None))
+        found = approval_flow.preview(conn, ctx, quote_id, line_id)
+        conn.rollback()
+    needed = [level for level in found["levels"] if not level["still_stands"]]
+    return DiscountPreview(
+        discount=percent,
+        levels=tuple(level["name"] for level in needed),
+        reasons=tuple(r["description"] for level in needed for r in level["reasons"]),
+        no_approval=found["guidance"]["no_approval"],
+    )

@@ -1,0 +1,43 @@
+"""Helpers of the page tests: sign in as a person would, and layout checks."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+from playwright.sync_api import Page
+
+CHROMIUM = "/usr/bin/chromium"
+PASSWORD = "demo-password-1"  # the demo team's (docs/access.md)
+
+Shots = Callable[[Page, str], Path]
+
+
+def log_in(page: Page, server: str, username: str, password: str = PASSWORD) -> None:
+    page.goto(f"{server}/login")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(re.compile(r"/(quotes|approvals)"))  # a rep's home, or an approver's
+
+
+def no_horizontal_scroll(page: Page, width: int = 390) -> None:
+    scroll_width = page.evaluate("document.scrollingElement.scrollWidth")
+    assert scroll_width <= width, f"{page.url} scrolls sideways: {scroll_width} px > {width} px"
+
+
+def start_quote(page: Page, server: str, search: str, customer: str) -> str:
+    """From the new-quote page, a quote for the customer found by ``search``; its URL."""
+    page.goto(f"{server}/quotes/new")
+    page.get_by_label("Customer name or number").fill(search)
+    page.get_by_role("button", name=re.compile(re.escape(customer))).click()
+    page.wait_for_url(re.compile(r"/quotes/[0-9a-f-]{36}$"))
+    return page.url
+
+
+def add_product(page: Page, search: str, sku: str) -> None:
+    """Search the catalog on the quote page and tap the product ``sku``."""
+    page.get_by_label("Search the catalog").fill(search)
+    page.get_by_role("button", name=re.compile(re.escape(sku))).click()
+    page.locator(".line .sku", has_text=sku).wait_for()

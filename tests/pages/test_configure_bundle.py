@@ -1,0 +1,441 @@
+"""A field rep configures a bundle on a quote as a person would: picks a product model, makes
+choices that close other options (greyed, with the reason in words beside them, no hover
+needed), meets an invalid configuration and its error, lets the engine complete it and adds the
+bundle, which shows on the quote as a line with its option lines. Phone and desktop, keyboard,
+a quote changed elsewhere meanwhile, changing a configured line, axe-core.
+
+Screenshots: build/screenshots/<test>/."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from pathlib import Path
+
+import httpx
+import yaml
+from browsing import Shots, add_product, log_in, no_horizontal_scroll, start_quote
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
+
+from cpq.catalog.product_models import ModelFile
+from cpq.configuration.configurator import Configurator
+from cpq.web import configure_page as cp
+
+AXE = Path(__file__).parent / "axe.min.js"
+RITA_TOKEN = "cpq_demorita_demo-token-for-local-use-only-never-in-prod"
+
+
+def _option(page: Page, sku: str) -> Locator:
+    """The form control of an option, found by its label (the item's name and SKU)."""
+    return page.get_by_label(re.compile(rf"\b{re.escape(sku)}\b"), exact=False)
+
+
+def _reason(page: Page, sku: str) -> Locator:
+    """The reason shown beside an option (its ``aria-describedby``)."""
+    described = _option(page, sku).get_attribute("aria-describedby")
+    assert described, f"{sku} has no reason beside it"
+    return page.locator(f"#{described}")
+
+
+def _updated(page: Page, action: object) -> None:
+    """Do ``action`` and wait for the configuration to come back from the server."""
+    with page.expect_response(re.compile(r"/configure/")):
+        action()  # type: ignore[operator]
+    page.wait_for_load_state("networkidle")
+
+
+def _shot(page: Page, shots: Shots, step: str) -> None:
+    """A full-page screenshot scrolled to the end, where the sticky bar sits in its place."""
+    page.evaluate("window.scrollTo(0, document.scrollingElement.scrollHeight)")
+    shots(page, step)
+
+
+def _open_configurator(page: Page, bundle_name: str) -> None:
+    page.get_by_role("link", name="Configure a bundle").click()
+    expect(page.get_by_role("heading", name="Configure a bundle")).to_be_visible()
+    page.get_by_role("link", name=re.compile(re.escape(bundle_name))).click()
+    expect(page.get_by_role("heading", name=bundle_name)).to_be_visible()
+
+
+def test_rep_configures_a_bundle_on_a_phone(
+    server: str, phone: BrowserContext, shots: Shots
+) -> None:
+    page = phone.new_page()
+    log_in(page, server, "rita")
+    quote_url = start_quote(page, server, "rheinwerk", "Rheinwerk Chemie AG")
+    add_product(page, "GW-E100", "GW-E100")
+    total = page.locator("#quote-total")
+    before = total.inner_text()
+    _shot(page, shots, "quote-before")
+
+    # Given the configurator of the monitoring starter kit, opened from the quote
+    page.get_by_role("link", name="Configure a bundle").click()
+    expect(page.get_by_role("link", name=re.compile("Monitoring starter kit"))).to_be_visible()
+    no_horizontal_scroll(page)
+    _shot(page, shots, "bundles")
+    page.get_by_role("link", name=re.compile("Monitoring starter kit")).click()
+    expect(page.get_by_role("heading", name="Monitoring starter kit")).to_be_visible()
+    expect(page.locator("#cfg-state")).to_contain_text("Ready to add")  # the defaults are valid
+    no_horizontal_scroll(page)
+    _shot(page, shots, "defaults")
+
+    # Then the bare E100 gateway is closed by the default wireless nodes, and says so in words
+    e100 = _option(page, "GW-E100")
+    expect(e100).to_be_disabled()
+    expect(_reason(page, "GW-E100")).to_be_visible()
+    expect(_reason(page, "GW-E100")).to_contain_text("the E100 alone has no radio")
+    expect(_reason(page, "GW-E100")).to_contain_text(
+        re.compile(r"You chose \d+ \W Wireless temperature node")
+    )
+
+    # When she takes both wireless nodes off, the E100 opens, and the sensors need a choice
+    _updated(page, lambda: _option(page, "TS-WL-NODE").uncheck())
+    _updated(page, lambda: _option(page, "VS-WL-NODE").uncheck())
+    expect(e100).to_be_enabled()
+    expect(page.locator("#cfg-state")).to_contain_text("to fix")
+    expect(page.locator("#cfg-problems")).to_contain_text("Sensors")
+
+    # And picks the E100: now the wireless nodes are closed, greyed, with the reason beside them
+    _updated(page, lambda: e100.check())
+    expect(e100).to_be_checked()
+    for node in ("TS-WL-NODE", "VS-WL-NODE"):
+        expect(_option(page, node)).to_be_disabled()
+        expect(_reason(page, node)).to_be_visible()
+        expect(_reason(page, node)).to_contain_text("Wireless nodes report over LoRaWAN")
+        expect(_reason(page, node)).to_contain_text("You chose Edge gateway E100")
+    # the gateway bundle's own options went with it
+    expect(
+        page.get_by_role("group", name=re.compile("Options of Edge gateway bundle"))
+    ).to_have_count(0)
+    no_horizontal_scroll(page)
+    _shot(page, shots, "e100-closes-the-wireless-nodes")
+
+    # When she adds the energy meter without current transformers: an invalid configuration
+    _updated(page, lambda: _option(page, "EM-MTR-3PCT").check())
+    problems = page.locator("#cfg-problems")
+    expect(problems).to_contain_text("A CT-connected energy meter takes three current transformers")
+    expect(page.locator("#cfg-state")).to_contain_text("1 to fix")
+
+    # Then adding it to the quote is refused with the error, and nothing is added
+    with page.expect_response(re.compile(r"/configure/")) as answer:
+        page.get_by_role("button", name="Add to quote").click()
+    assert answer.value.status == 422
+    expect(page.get_by_role("alert")).to_contain_text("Not added yet")
+    expect(problems).to_contain_text("three current transformers")
+    assert page.url.endswith("/configure/MON-STARTER")
+    no_horizontal_scroll(page)
+    _shot(page, shots, "invalid-not-added")
+
+    # When she lets the engine complete it: three current transformers come in, it is valid
+    _updated(page, lambda: page.get_by_role("button", name="Complete for me").click())
+    expect(page.locator("#cfg-state")).to_contain_text("Ready to add")
+    expect(page.get_by_role("status").filter(has_text="Completed")).to_be_visible()
+    chosen_ct = page.locator("input[name='g.current-transformers']:checked")
+    expect(chosen_ct).to_have_count(1)
+    expect(page.locator("#cfg-total")).to_be_visible()
+    _shot(page, shots, "completed")
+
+    # And adds it: back on the quote, the bundle is a line with its options, the total moved
+    page.get_by_role("button", name="Add to quote").click()
+    page.wait_for_url(quote_url)
+    bundle_line = page.locator("#line-2")
+    expect(bundle_line.locator(".sku").first).to_have_text("KIT-MON-START")
+    options = bundle_line.locator(".options li")
+    for sku in ("GW-E100", "EM-MTR-3PCT", "PSU-24-02", "SW-PLT-START"):
+        expect(options.filter(has_text=sku)).to_have_count(1)
+    expect(options.filter(has_text="EM-CT-")).to_contain_text(re.compile(r"^3 \W"))
+    expect(options.filter(has_text="TS-WL-NODE")).to_have_count(0)
+    expect(total).not_to_have_text(before)
+    no_horizontal_scroll(page)
+    _shot(page, shots, "bundle-on-the-quote")
+
+
+def test_keyboard_region_closures_and_changing_the_line(
+    server: str, desktop: BrowserContext, shots: Shots
+) -> None:
+    page = desktop.new_page()
+    log_in(page, server, "rita")
+    start_quote(page, server, "C-10001", "Rheinwerk")
+    _open_configurator(page, "Edge gateway bundle")
+
+    # Every option is a real form control with a label
+    unlabelled = page.evaluate(
+        "[...document.querySelectorAll('#configure-form input:not([type=hidden])')]"
+        ".filter(i => i.labels.length === 0 && !i.classList.contains('cfg-default')).length"
+    )
+    assert unlabelled == 0
+
+    # Tab from the back link reaches the region's radio buttons; the arrow keys choose one
+    page.get_by_role("link", name=re.compile("Back to quote")).focus()
+    for _ in range(10):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.name") == "a.region":
+            break
+    assert page.evaluate("document.activeElement.name") == "a.region"
+    assert page.evaluate("document.activeElement.value") == "EU"
+    # US is closed by the E200 LTE (EU bands only): the arrow goes past it to UK
+    expect(page.get_by_label("US", exact=True)).to_be_disabled()
+    expect(_reason_of_value(page, "US")).to_contain_text("approved for European bands only")
+    _updated(page, lambda: page.keyboard.press("ArrowDown"))
+    expect(page.get_by_label("UK", exact=True)).to_be_checked()
+    expect(page.get_by_label("UK", exact=True)).to_be_focused()  # kept across the update
+    _shot(page, shots, "keyboard-region")
+
+    # When the rep switches to the E300 and then to the US, the E200 LTE and the surge
+    # protector close with their reasons
+    _updated(page, lambda: _option(page, "GW-E300").check())
+    expect(page.get_by_label("US", exact=True)).to_be_enabled()
+    _updated(page, lambda: page.get_by_label("US", exact=True).check())
+    expect(_option(page, "GW-E200L")).to_be_disabled()
+    expect(_reason(page, "GW-E200L")).to_contain_text("approved for European bands only")
+    expect(_reason(page, "GW-E200L")).to_contain_text("You chose Region: US")
+    expect(_option(page, "PSU-SPD-AC")).to_be_disabled()
+    expect(_reason(page, "PSU-SPD-AC")).to_contain_text("US sites run on 120 V")
+    _shot(page, shots, "us-closes-options")
+
+    # And a quantity out of bounds is an error at its field
+    cordsets = page.get_by_label(re.compile(r"^Quantity"))
+    cordsets.fill("9")
+    _updated(page, lambda: cordsets.press("Enter"))
+    expect(page.locator(".field-error").first).to_contain_text("1 to 4")
+    expect(page.locator("#cfg-state")).to_contain_text("1 to fix")
+    cordsets = page.get_by_label(re.compile(r"^Quantity"))
+    cordsets.fill("2")
+    _updated(page, lambda: cordsets.press("Enter"))
+    expect(page.locator("#cfg-state")).to_contain_text("Ready to add")
+
+    # When the quote changes elsewhere meanwhile, adding says so and adds nothing
+    quote_id = page.url.split("/quotes/")[1].split("/")[0]
+    _change_elsewhere(server, quote_id)
+    with page.expect_response(re.compile(r"/configure/")) as answer:
+        page.get_by_role("button", name="Add to quote").click()
+    assert answer.value.status == 412
+    expect(page.get_by_role("alert")).to_contain_text("changed elsewhere")
+    _shot(page, shots, "stale")
+
+    # Then adding again (the page now knows the quote as it is) works
+    page.get_by_role("button", name="Add to quote").click()
+    page.wait_for_url(re.compile(r"/quotes/[0-9a-f-]{36}$"))
+    line = page.locator("#line-1")
+    expect(line.locator(".sku").first).to_have_text("KIT-GW-EDGE")
+    expect(line.locator(".options li").filter(has_text="GW-E300")).to_have_count(1)
+    cordsets = line.locator(".options li").filter(has_text="CS-M12D-RJ45-02")
+    expect(cordsets).to_contain_text(re.compile(r"^2 \W"))  # in the communication pack
+    total = page.locator("#quote-total").inner_text()
+    _shot(page, shots, "added")
+
+    # And the configured line can be changed: it opens with its own choices
+    page.get_by_role("link", name="Configure a bundle").click()
+    page.get_by_role("link", name=re.compile("Line 1: Edge gateway bundle")).click()
+    expect(_option(page, "GW-E300")).to_be_checked()
+    expect(page.get_by_label("US", exact=True)).to_be_checked()
+    _updated(page, lambda: _option(page, "GW-E300W").check())
+    page.get_by_role("button", name="Update line 1").click()
+    page.wait_for_url(re.compile(r"/quotes/[0-9a-f-]{36}$"))
+    expect(page.locator(".line")).to_have_count(1)
+    skus = line.locator(".options .sku")
+    expect(skus.filter(has_text=re.compile(r"^GW-E300W$"))).to_have_count(1)
+    expect(skus.filter(has_text=re.compile(r"^GW-E300$"))).to_have_count(0)
+    expect(page.locator("#quote-total")).not_to_have_text(total)
+    _shot(page, shots, "line-changed")
+
+
+def test_the_configurator_works_without_javascript(server: str, browser: Browser) -> None:
+    context = browser.new_context(java_script_enabled=False)
+    try:
+        page = context.new_page()
+        log_in(page, server, "rita")
+        page.goto(f"{server}/quotes/{_quote_over_http(server)}")  # the customer search is htmx
+        _open_configurator(page, "Onboarding service package")
+        expect(page.locator("#cfg-state")).to_contain_text("Ready to add")
+        # a plain form post answers the whole page: complete, then add (post/redirect/get)
+        page.get_by_role("button", name="Complete for me").click()
+        expect(page.get_by_role("status").filter(has_text="Completed")).to_be_visible()
+        page.get_by_role("button", name="Add to quote").click()
+        page.wait_for_url(re.compile(r"/quotes/[0-9a-f-]{36}$"))
+        expect(page.locator("#line-1 .sku").first).to_have_text("KIT-SVC-ONB")
+        assert page.locator("#line-1 .options li").count() >= 2
+    finally:
+        context.close()
+
+
+def _reason_of_value(page: Page, value: str) -> Locator:
+    described = page.get_by_label(value, exact=True).get_attribute("aria-describedby")
+    assert described
+    return page.locator(f"#{described}")
+
+
+def _quote_over_http(server: str) -> str:
+    """A new quote of rita's, made by her CRM over the API; its id."""
+    auth = {"Authorization": f"Bearer {RITA_TOKEN}", "Idempotency-Key": str(uuid.uuid4())}
+    made = httpx.post(f"{server}/v1/quotes", json={"customer": "C-10001"}, headers=auth)
+    assert made.status_code == 201, made.text
+    return str(made.json()["id"])
+
+
+def _change_elsewhere(server: str, quote_id: str) -> None:
+    """Rita's CRM changes the quote's payment terms over the API (a new revision)."""
+    auth = {"Authorization": f"Bearer {RITA_TOKEN}"}
+    with httpx.Client(base_url=server, headers=auth) as http:
+        etag = http.get(f"/v1/quotes/{quote_id}").headers["ETag"]
+        changed = http.patch(
+            f"/v1/quotes/{quote_id}",
+            json={"payment_terms": "NET30"},
+            headers={"If-Match": etag, "Idempotency-Key": str(uuid.uuid4())},
+        )
+        assert changed.status_code == 200, changed.text
+
+
+def _serious(page: Page) -> list[str]:
+    page.add_script_tag(path=str(AXE))
+    found = page.evaluate(
+        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+    )
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']]}"
+        for v in found
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+def test_axe_finds_nothing_serious_on_the_configurator(server: str, browser: Browser) -> None:
+    # axe is injected as a script: this context alone lets it past the pages' CSP
+    context = browser.new_context(viewport={"width": 390, "height": 844}, bypass_csp=True)
+    try:
+        page = context.new_page()
+        log_in(page, server, "rita")
+        start_quote(page, server, "rhein", "Rheinwerk")
+        page.get_by_role("link", name="Configure a bundle").click()
+        problems = {"bundles": _serious(page)}
+        page.get_by_role("link", name=re.compile("Monitoring starter kit")).click()
+        expect(_option(page, "GW-E100")).to_be_disabled()
+        _updated(page, lambda: _option(page, "EM-MTR-3PCT").check())  # closed, added, a problem
+        expect(page.locator("#cfg-problems")).to_contain_text("current transformers")
+        problems["configurator"] = _serious(page)
+        assert problems == {"bundles": [], "configurator": []}
+    finally:
+        context.close()
+
+
+# --- the page's view model, without a browser --------------------------------------------------
+
+BOX = """
+bundles:
+  - code: BOX
+    name: Box
+    sku: KIT-BOX
+    attributes:
+      - {code: mains, name: Mains, values: ["230", "120"], default: "230"}
+    option_groups:
+      - code: psu
+        name: Power supply
+        min: 1
+        max: 1
+        options:
+          - {sku: P1, default: true, quantity: {fixed: 1}}
+          - {sku: P2, quantity: {fixed: 1}}
+      - code: extras
+        name: Extras
+        min: 0
+        max: 2
+        options:
+          - {sku: X1, quantity: {editable: {min: 1, max: 4, default: 1}}}
+          - {sku: SURGE, quantity: {fixed: 1}}
+    constraints:
+      - code: p2-brings-x1
+        message: P2 needs X1.
+        implies: {option: P2, adds: [X1]}
+      - code: surge-230
+        message: The surge protector is rated 230 V.
+        compatible: {option: SURGE, when: {mains: ["230"]}}
+"""
+
+
+class _Form:
+    def __init__(self, **fields: list[str]) -> None:
+        self.fields = {k.replace("__", "."): v for k, v in fields.items()}
+
+    def getlist(self, key: str) -> list[str]:
+        return self.fields.get(key, [])
+
+
+def _box(form: _Form | None) -> cp.ConfigureView:
+    bundle = ModelFile.model_validate(yaml.safe_load(BOX)).bundles[0]
+    configurator, problems = Configurator.build("BOX", {"BOX": bundle})
+    assert configurator is not None, problems
+    model = configurator.model
+    picks = cp.form_picks(model, form) if form else cp.default_picks(model)
+    was_read = cp.read(model, picks)
+    evaluated = cp.evaluate_all(model, was_read.choices, configurator.evaluate)
+    return cp.build(model, {"P2": "Power supply 5 A"}, picks, was_read, evaluated, None)
+
+
+def _by_sku(view: cp.ConfigureView) -> dict[str, cp.OptionView]:
+    return {o.sku: o for g in view.groups for o in g.options}
+
+
+def test_a_pick_in_a_single_choice_group_does_not_close_its_alternatives() -> None:
+    view = _box(None)  # the defaults: P1, mains 230
+
+    options = _by_sku(view)
+    assert [g.switch for g in view.groups] == [True, False]
+    assert options["P1"].checked and not options["P1"].disabled
+    assert not options["P2"].checked and not options["P2"].disabled  # a switch, not closed
+    assert [(v.value, v.checked, v.disabled) for v in view.attributes[0].values] == [
+        ("230", True, False),
+        ("120", False, False),
+    ]
+    assert view.ready and view.problems == ()
+
+
+def test_a_value_closes_an_option_and_says_why() -> None:
+    view = _box(_Form(g__psu=["psu/P1"], a__mains=["120"], count=["1"]))
+
+    surge = _by_sku(view)["SURGE"]
+    assert surge.disabled and not surge.checked
+    assert surge.why == cp.Why(
+        "closed", "The surge protector is rated 230 V.", "You chose Mains: 120."
+    )
+    assert [(v.value, v.disabled) for v in view.attributes[0].values] == [
+        ("230", False),
+        ("120", False),
+    ]
+
+
+def test_an_implied_option_is_added_ticked_and_locked_with_its_reason() -> None:
+    view = _box(_Form(g__psu=["psu/P2"], a__mains=["230"], count=["2"]))
+
+    x1 = _by_sku(view)["X1"]
+    assert x1.checked and x1.disabled
+    assert x1.why == cp.Why("added", "P2 needs X1.", "You chose Power supply 5 A.")
+    assert view.ready and view.count == "2"
+
+
+def test_typed_quantities_and_counts_are_checked_at_their_fields() -> None:
+    view = _box(
+        _Form(g__psu=["psu/P1"], g__extras=["extras/X1", "nope"], q__extras_X1=[], count=["0"])
+    )
+    assert _by_sku(view)["X1"].quantity == "1"  # just ticked: the default quantity
+
+    view = _box(
+        _Form(
+            g__psu=["psu/P1"],
+            g__extras=["extras/X1"],
+            **{"q__extras/X1": ["9"]},
+            count=["abc"],
+        )
+    )
+    assert not view.ready
+    assert view.errors == {
+        "q.extras/X1": "The quantity of X1 is 1 to 4, not 9.",
+        "count": "Give how many bundles: a number above 0, at most 6 decimals.",
+    }
+    assert _by_sku(view)["X1"].quantity == "9"  # kept as typed, to correct it
+
+
+def test_a_required_group_left_empty_is_a_problem_of_that_group() -> None:
+    view = _box(_Form(a__mains=["230"], count=["1"]))
+
+    assert not view.ready
+    assert view.groups[0].problem == "Power supply: choose one (none chosen)."
+    assert view.problems == ("Power supply: choose one (none chosen).",)
