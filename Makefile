@@ -41,6 +41,7 @@ bench: install
 	$(PY) bench/configuration_bench.py
 	$(PY) bench/quotes_bench.py
 	$(PY) bench/documents_bench.py
+	$(PY) bench/contract_fuzz.py
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache
