@@ -122,15 +122,21 @@ def overdue(conn: Connection, now: datetime, limit: int = 500) -> list[dict[str,
 
 
 def for_approvers(
-    conn: Connection, approver_ids: Collection[int], statuses: Collection[str], limit: int
+    conn: Connection,
+    approver_ids: Collection[int],
+    statuses: Collection[str],
+    limit: int,
+    *,
+    oldest_first: bool = False,
 ) -> list[dict[str, Any]]:
+    order = APPROVALS.c.id.asc() if oldest_first else APPROVALS.c.id.desc()
     query = (
         select(APPROVALS)
         .where(
             APPROVALS.c.approver_id.in_(list(approver_ids)),
             APPROVALS.c.status.in_(list(statuses)),
         )
-        .order_by(APPROVALS.c.id.desc())
+        .order_by(order)
         .limit(limit)
     )
     return [dict(r) for r in conn.execute(query).mappings()]

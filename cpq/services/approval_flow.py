@@ -405,13 +405,18 @@ def preview(conn: Connection, ctx: Context, quote_id: str, line_id: str | None) 
 
 
 def to_decide(
-    conn: Connection, ctx: Context, statuses: Sequence[str], limit: int
+    conn: Connection,
+    ctx: Context,
+    statuses: Sequence[str],
+    limit: int,
+    *,
+    oldest_first: bool = False,
 ) -> list[tuple[dict[str, Any], dict[str, Any], dict[str, Any]]]:
-    """Approvals the caller decides (their own and, by delegation, others'), newest first, each
-    with its quote and the version it is for; never one on the caller's own quote."""
-    rows = approval_rows.for_approvers(
-        conn, access.deciders(conn, ctx.who, ctx.today), statuses, limit
-    )
+    """Approvals the caller decides (their own and, by delegation, others'), newest first (or
+    the longest waiting first), each with its quote and the version it is for; never one on the
+    caller's own quote."""
+    deciders = access.deciders(conn, ctx.who, ctx.today)
+    rows = approval_rows.for_approvers(conn, deciders, statuses, limit, oldest_first=oldest_first)
     found = []
     for row in rows:
         quote = quote_rows.quote(conn, row["quote_id"])

@@ -201,11 +201,12 @@ def history(conn: Connection, quote_id: str) -> list[dict[str, Any]]:
 
 
 def inbox(
-    conn: Connection, ctx: Context, statuses: Sequence[str], limit: int
+    conn: Connection, ctx: Context, statuses: Sequence[str], limit: int, *, waiting: bool
 ) -> list[dict[str, Any]]:
     """The approvals the caller decides, oldest first (the longest waiting on top), each with
-    its quote's facts, the customer's name and its SLA."""
-    found = approval_flow.to_decide(conn, ctx, statuses, limit)
+    its quote's facts, the customer's name and its SLA. ``waiting``: the ``limit`` that have
+    waited longest; else the latest ``limit``."""
+    found = approval_flow.to_decide(conn, ctx, statuses, limit, oldest_first=waiting)
     ids = {r["approver_id"] for r, _, _ in found} | {q["owner_id"] for _, q, _ in found}
     ids |= {r["decided_by_id"] for r, _, _ in found if r["decided_by_id"]}
     names = teams.names(conn, ids)

@@ -27,6 +27,7 @@ router = APIRouter(include_in_schema=False)
 Comment = Annotated[str, Form(max_length=5000)]
 Snapshot = Annotated[str, Form(max_length=64)]
 RECENT = 10  # decided approvals shown under the inbox
+WAITING = 500  # the longest waiting, shown in the inbox
 
 
 def refusal(request: Request, signed: SignedIn, exc: CPQError) -> Response:
@@ -48,8 +49,8 @@ def approvals_inbox(
         return refusal(request, signed, exc)
     ctx = context_of(signed, settings)
     with engine.connect() as conn:
-        waiting = inbox(conn, ctx, ["pending"], 500)
-        decided = inbox(conn, ctx, ["approved", "rejected"], RECENT)
+        waiting = inbox(conn, ctx, ["pending"], WAITING, waiting=True)
+        decided = inbox(conn, ctx, ["approved", "rejected"], RECENT, waiting=False)
         away = delegations.list_delegations(conn, signed.who.user_id)
     decided.sort(key=lambda a: a["decided_at"] or a["created_at"], reverse=True)
     today = ctx.today
