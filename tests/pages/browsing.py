@@ -12,6 +12,7 @@ CHROMIUM = "/usr/bin/chromium"
 PASSWORD = "demo-password-1"  # the demo team's (docs/access.md)
 
 Shots = Callable[[Page, str], Path]
+AXE = Path(__file__).parent / "axe.min.js"  # axe-core, test-only (axe.LICENSE.txt)
 
 
 def log_in(page: Page, server: str, username: str, password: str = PASSWORD) -> None:
@@ -41,3 +42,17 @@ def add_product(page: Page, search: str, sku: str) -> None:
     page.get_by_label("Search the catalog").fill(search)
     page.get_by_role("button", name=re.compile(re.escape(sku))).click()
     page.locator(".line .sku", has_text=sku).wait_for()
+
+
+def serious_violations(page: Page) -> list[str]:
+    """What axe-core finds serious or critical on the page, described. The page's context must
+    bypass the pages' CSP: axe is injected as a script."""
+    page.add_script_tag(path=str(AXE))
+    found = page.evaluate(
+        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+    )
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']]}"
+        for v in found
+        if v["impact"] in ("serious", "critical")
+    ]

@@ -87,6 +87,12 @@ def phone(browser: Browser) -> Iterator[BrowserContext]:
 
 
 @pytest.fixture
+def other_phone(browser: Browser) -> Iterator[BrowserContext]:
+    """A second person's phone, beside ``phone``."""
+    yield from _context(browser, **PHONE)
+
+
+@pytest.fixture
 def desktop(browser: Browser) -> Iterator[BrowserContext]:
     yield from _context(browser, **DESKTOP)
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from browsing import PASSWORD, Shots, log_in, no_horizontal_scroll
+from browsing import PASSWORD, Shots, log_in, no_horizontal_scroll, serious_violations
 from databases import PG_URL, fresh_database
 from e2e_env import cpq_env, free_port, running
 from playwright.sync_api import Browser, BrowserContext, Page, expect
@@ -27,7 +27,6 @@ from cpq.settings import REPO_ROOT
 from cpq.sync.mapping import load_profile
 from cpq.sync.sources.files import FolderSource
 
-AXE = Path(__file__).parent / "axe.min.js"
 DEMO_EXPORT = REPO_ROOT / "catalog" / "demo-export"
 
 
@@ -263,18 +262,6 @@ def test_admin_pages_are_for_admins_and_their_forms_need_the_csrf_token(server: 
         assert "Demo CRM (acts for rita)" in listing
 
 
-def _serious(page: Page) -> list[str]:
-    page.add_script_tag(path=str(AXE))
-    found = page.evaluate(
-        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
-    )
-    return [
-        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']]}"
-        for v in found
-        if v["impact"] in ("serious", "critical")
-    ]
-
-
 def test_axe_finds_nothing_serious_on_the_admin_pages(
     server: str, synced: tuple[int, int], browser: Browser
 ) -> None:
@@ -293,7 +280,7 @@ def test_axe_finds_nothing_serious_on_the_admin_pages(
         ):
             page.goto(f"{server}{path}")
             no_horizontal_scroll(page)
-            problems[name] = _serious(page)
+            problems[name] = serious_violations(page)
         assert problems == {"sync": [], "failed run": [], "users": [], "tokens": []}
     finally:
         context.close()

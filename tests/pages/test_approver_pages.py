@@ -9,16 +9,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import httpx
-from browsing import PASSWORD, Shots, log_in, no_horizontal_scroll
+from browsing import PASSWORD, Shots, log_in, no_horizontal_scroll, serious_violations
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 from test_approver_journey import RITA, submitted_quote
 
 from cpq.web.approval_page import Sla, line_discount_percent, span_words
 
-AXE = Path(__file__).parent / "axe.min.js"
 DISCOUNTED = [
     {"sku": "TS-PT100-100-M", "quantity": 2, "manual_discount": {"percent": 14}},
     {"sku": "GW-E100", "quantity": 1},
@@ -325,18 +323,6 @@ def test_a_decision_without_the_csrf_token_is_refused(server: str) -> None:
     assert _quote_status(server, quote["id"]) == "pending_approval"
 
 
-def _serious(page: Page) -> list[str]:
-    page.add_script_tag(path=str(AXE))
-    found = page.evaluate(
-        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
-    )
-    return [
-        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']]}"
-        for v in found
-        if v["impact"] in ("serious", "critical")
-    ]
-
-
 def test_approver_pages_fit_a_phone_and_axe_finds_nothing_serious(
     server: str, browser: Browser
 ) -> None:
@@ -349,15 +335,15 @@ def test_approver_pages_fit_a_phone_and_axe_finds_nothing_serious(
         problems = {}
         page.goto(f"{server}/approvals")
         no_horizontal_scroll(page)
-        problems["inbox"] = _serious(page)
+        problems["inbox"] = serious_violations(page)
         page.locator(".inbox-item", has_text=quote["number"]).click()
         page.get_by_role("button", name="Reject").click()  # with the error shown
         expect(page.get_by_role("alert")).to_be_visible()
         no_horizontal_scroll(page)
-        problems["approval"] = _serious(page)
+        problems["approval"] = serious_violations(page)
         page.goto(f"{server}/delegations")
         no_horizontal_scroll(page)
-        problems["delegations"] = _serious(page)
+        problems["delegations"] = serious_violations(page)
         assert problems == {"inbox": [], "approval": [], "delegations": []}
     finally:
         context.close()

@@ -10,18 +10,23 @@ from __future__ import annotations
 
 import re
 import uuid
-from pathlib import Path
 
 import httpx
 import yaml
-from browsing import Shots, add_product, log_in, no_horizontal_scroll, start_quote
+from browsing import (
+    Shots,
+    add_product,
+    log_in,
+    no_horizontal_scroll,
+    serious_violations,
+    start_quote,
+)
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 
 from cpq.catalog.product_models import ModelFile
 from cpq.configuration.configurator import Configurator
 from cpq.web import configure_page as cp
 
-AXE = Path(__file__).parent / "axe.min.js"
 RITA_TOKEN = "cpq_demorita_demo-token-for-local-use-only-never-in-prod"
 
 
@@ -286,18 +291,6 @@ def _change_elsewhere(server: str, quote_id: str) -> None:
         assert changed.status_code == 200, changed.text
 
 
-def _serious(page: Page) -> list[str]:
-    page.add_script_tag(path=str(AXE))
-    found = page.evaluate(
-        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
-    )
-    return [
-        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']]}"
-        for v in found
-        if v["impact"] in ("serious", "critical")
-    ]
-
-
 def test_axe_finds_nothing_serious_on_the_configurator(server: str, browser: Browser) -> None:
     # axe is injected as a script: this context alone lets it past the pages' CSP
     context = browser.new_context(viewport={"width": 390, "height": 844}, bypass_csp=True)
@@ -306,12 +299,12 @@ def test_axe_finds_nothing_serious_on_the_configurator(server: str, browser: Bro
         log_in(page, server, "rita")
         start_quote(page, server, "rhein", "Rheinwerk")
         page.get_by_role("link", name="Configure a bundle").click()
-        problems = {"bundles": _serious(page)}
+        problems = {"bundles": serious_violations(page)}
         page.get_by_role("link", name=re.compile("Monitoring starter kit")).click()
         expect(_option(page, "GW-E100")).to_be_disabled()
         _updated(page, lambda: _option(page, "EM-MTR-3PCT").check())  # closed, added, a problem
         expect(page.locator("#cfg-problems")).to_contain_text("current transformers")
-        problems["configurator"] = _serious(page)
+        problems["configurator"] = serious_violations(page)
         assert problems == {"bundles": [], "configurator": []}
     finally:
         context.close()

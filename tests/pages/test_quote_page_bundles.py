@@ -11,18 +11,23 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import httpx
-from browsing import Shots, add_product, log_in, no_horizontal_scroll, start_quote
+from browsing import (
+    Shots,
+    add_product,
+    log_in,
+    no_horizontal_scroll,
+    serious_violations,
+    start_quote,
+)
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 
 from cpq.web.quote_page import line_views
 from cpq.web.render import money
 
 RITA_TOKEN = "cpq_demorita_demo-token-for-local-use-only-never-in-prod"
-AXE = Path(__file__).parent / "axe.min.js"
 
 
 def _option(page: Page, sku: str) -> Locator:
@@ -187,18 +192,6 @@ def test_a_configured_bundle_shows_its_total_and_nested_options(
     shots(page, "options-changed")
 
 
-def _serious(page: Page) -> list[str]:
-    page.add_script_tag(path=str(AXE))
-    found = page.evaluate(
-        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
-    )
-    return [
-        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']]}"
-        for v in found
-        if v["impact"] in ("serious", "critical")
-    ]
-
-
 def test_axe_finds_nothing_serious_with_a_bundle_on_the_quote(
     server: str, browser: Browser
 ) -> None:
@@ -211,13 +204,13 @@ def test_axe_finds_nothing_serious_with_a_bundle_on_the_quote(
         page.get_by_label("Search the catalog").fill("KIT-")
         bundle = page.locator("#catalog-results").get_by_role("link", name=re.compile("MON-START"))
         expect(bundle).to_be_visible()
-        problems = {"search": _serious(page)}
+        problems = {"search": serious_violations(page)}
         bundle.click()
         expect(page.locator("#cfg-state")).to_contain_text("Ready to add")
         page.get_by_role("button", name="Add to quote").click()
         page.wait_for_url(url)
         expect(page.locator("#line-1 .options li.opt-depth-3").first).to_be_visible()
-        problems["quote"] = _serious(page)
+        problems["quote"] = serious_violations(page)
         assert problems == {"search": [], "quote": []}
     finally:
         context.close()

@@ -6,10 +6,16 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from browsing import PASSWORD, Shots, add_product, log_in, no_horizontal_scroll, start_quote
-from playwright.sync_api import Browser, BrowserContext, Page, expect
-
-AXE = Path(__file__).parent / "axe.min.js"
+from browsing import (
+    PASSWORD,
+    Shots,
+    add_product,
+    log_in,
+    no_horizontal_scroll,
+    serious_violations,
+    start_quote,
+)
+from playwright.sync_api import Browser, BrowserContext, expect
 
 
 def test_every_rep_page_fits_a_390px_phone(
@@ -74,7 +80,7 @@ def test_the_axe_check_can_fail(browser: Browser) -> None:
     page = browser.new_page()
     try:
         page.set_content('<html lang="en"><title>t</title><main><input type="text"></main></html>')
-        assert any(problem.startswith("label (critical)") for problem in _serious(page))
+        assert any(problem.startswith("label (critical)") for problem in serious_violations(page))
     finally:
         page.close()
 
@@ -137,36 +143,24 @@ def test_an_approved_quote_gives_its_pdf_and_is_revised(
     shots(page, "revised")
 
 
-def _serious(page: Page) -> list[str]:
-    page.add_script_tag(path=str(AXE))
-    found = page.evaluate(
-        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
-    )
-    return [
-        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']]}"
-        for v in found
-        if v["impact"] in ("serious", "critical")
-    ]
-
-
 def test_axe_finds_nothing_serious(server: str, browser: Browser) -> None:
     # axe is injected as a script: this context alone lets it past the pages' CSP
     context = browser.new_context(viewport={"width": 390, "height": 844}, bypass_csp=True)
     try:
         page = context.new_page()
         page.goto(f"{server}/login")
-        problems = {"login": _serious(page)}
+        problems = {"login": serious_violations(page)}
         log_in(page, server, "raj")
-        problems["my quotes"] = _serious(page)
+        problems["my quotes"] = serious_violations(page)
         page.goto(f"{server}/quotes/new?q=rhein")
-        problems["new quote"] = _serious(page)
+        problems["new quote"] = serious_violations(page)
         start_quote(page, server, "rhein", "Rheinwerk")
         add_product(page, "GW-E100", "GW-E100")
         page.locator("#line-1").get_by_text("Discount", exact=True).click()
         page.get_by_label("Discount %").fill("15")
         expect(page.locator("#preview-1")).to_contain_text("approval")
         page.locator("#line-1 .waterfall summary").click()
-        problems["quote"] = _serious(page)
+        problems["quote"] = serious_violations(page)
         assert problems == {"login": [], "my quotes": [], "new quote": [], "quote": []}
     finally:
         context.close()

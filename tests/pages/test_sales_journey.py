@@ -7,53 +7,17 @@ Every step is screenshotted
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
-import pytest
-from browsing import PASSWORD, Shots, no_horizontal_scroll
-from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
+from browsing import Shots, log_in, no_horizontal_scroll
+from playwright.sync_api import BrowserContext, Locator, Page, expect
 from pypdf import PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject, PdfObject
 
 BUNDLE = "Monitoring starter kit"
 BUNDLE_SKU = "KIT-MON-START"
 PRODUCT_SKU = "TS-PT100-100-M"
-
-
-@pytest.fixture
-def other_phone(browser: Browser) -> Iterator[BrowserContext]:
-    """A second 390x844 touch context (a second person's phone), failing the test on any
-    script error or Content-Security-Policy violation, as the ``phone`` fixture does."""
-    context = browser.new_context(
-        viewport={"width": 390, "height": 844},
-        is_mobile=True,
-        has_touch=True,
-        device_scale_factor=2,
-    )
-    context.set_default_timeout(15_000)
-    errors: list[str] = []
-    context.on(
-        "console",
-        lambda message: (
-            errors.append(message.text)
-            if message.type == "error" and "Failed to load resource" not in message.text
-            else None
-        ),
-    )
-    context.on("weberror", lambda error: errors.append(str(error.error)))
-    yield context
-    context.close()
-    assert not errors, f"errors in maria's browser: {errors}"
-
-
-def _log_in(page: Page, server: str, username: str) -> None:
-    """Sign in on the login page; whichever page it lands on, the person is signed in."""
-    page.goto(f"{server}/login")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("button", name="Log out")).to_be_visible()
 
 
 def _option(page: Page, sku: str) -> Locator:
@@ -125,7 +89,7 @@ def test_a_rep_sells_a_configured_bundle_and_a_manager_approves_it(
     rita = phone.new_page()
 
     # 1. rita logs in and starts a quote for a customer she finds by name
-    _log_in(rita, server, "rita")
+    log_in(rita, server, "rita")
     no_horizontal_scroll(rita)
     shots(rita, "rita-signed-in")
     rita.get_by_role("navigation", name="Main").get_by_role("link", name="New quote").click()
@@ -241,7 +205,7 @@ def test_a_rep_sells_a_configured_bundle_and_a_manager_approves_it(
 
     # 6. maria, on her phone, finds it in her approvals with its deadline and approves it
     maria = other_phone.new_page()
-    _log_in(maria, server, "maria")
+    log_in(maria, server, "maria")
     maria.get_by_role("navigation", name="Main").get_by_role("link", name="Approvals").click()
     expect(maria.get_by_role("heading", name=re.compile("Waiting for you"))).to_be_visible()
     item = maria.locator(".inbox-item", has_text=quote_number)
