@@ -10,6 +10,7 @@ URL or a form), so other requests only pay for a byte search.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -19,6 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from cpq.api.problems import problem_response
 
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+_READ = re.compile(r"json|x-www-form-urlencoded")  # the bodies looked into
 UNGUARDED = ("/healthz", "/readyz", "/static/")  # they take no input
 
 
@@ -48,7 +50,8 @@ def nul_in_form(raw: bytes, where: str) -> str | None:
 
 
 def nul_in_body(body: bytes, content_type: str) -> str | None:
-    if "json" in content_type and b"\\u0000" in body.lower():
+    # JSON writes a NUL only as \u0000 (hex digits that are all 0, and \U is no JSON escape)
+    if "json" in content_type and b"\\u0000" in body:
         try:
             return nul_in(json.loads(body), "body")
         except ValueError:
@@ -73,15 +76,16 @@ class RefuseNul:
         if b"%00" in scope["query_string"]:
             await _refuse(scope, send, nul_in_form(scope["query_string"], "query") or "query")
             return
-        if scope["method"] not in _BODY_METHODS:
+        content_type = next(
+            (v.decode("latin-1").lower() for k, v in scope["headers"] if k == b"content-type"), ""
+        )
+        if scope["method"] not in _BODY_METHODS or not _READ.search(content_type):
+            # Nothing to look into: files (a multipart upload) stream on to the route unread.
             await self.app(scope, receive, send)
             return
         messages, body = await _read(receive)
         if body is None:
             return  # the client went away
-        content_type = next(
-            (v.decode("latin-1").lower() for k, v in scope["headers"] if k == b"content-type"), ""
-        )
         where = nul_in_body(body, content_type)
         if where is not None:
             await _refuse(scope, send, where)
