@@ -144,6 +144,14 @@ def deactivate(username: str) -> None:
     _say(out, f"{username} deactivated", "green")
 
 
+@users_app.command("reactivate")
+def reactivate(username: str) -> None:
+    """Let a deactivated user log in again; their unrevoked, unexpired tokens work again."""
+    with _transaction() as conn:
+        people.reactivate(conn, username)
+    _say(out, f"{username} reactivated", "green")
+
+
 # --- tokens
 
 

@@ -182,15 +182,29 @@ def set_manager(conn: Connection, username: str, manager_username: str | None) -
 
 
 def set_password(conn: Connection, username: str, password: str) -> None:
+    """A new web login password; the user's open sessions end (a reset is often because the
+    old one leaked). API tokens acting for the user are not touched."""
     user = _user(conn, username)
     repo.update_user(conn, _uid(user), password_hash=passwords.hash_password(password))
+    repo.revoke_sessions_of(conn, _uid(user), _now())
 
 
 def deactivate(conn: Connection, username: str) -> None:
-    """The user's sessions end; tokens acting for the user stop working (they check `active`)."""
+    """The user's sessions end; tokens acting for the user stop working (they check `active`).
+    The last active admin stays: without one nobody could manage users from the pages."""
     user = _user(conn, username)
+    if user.active and Role(user.role) is Role.ADMIN:
+        admins = [u for u in repo.all_users(conn) if u.active and Role(u.role) is Role.ADMIN]
+        if len(admins) == 1:
+            raise Conflict(f"{username!r} is the only active admin; make another admin first")
     repo.update_user(conn, _uid(user), active=False)
     repo.revoke_sessions_of(conn, _uid(user), _now())
+
+
+def reactivate(conn: Connection, username: str) -> None:
+    """Undo a deactivation: the user can log in again (with the same password) and the tokens
+    acting for the user that are neither revoked nor expired work again."""
+    repo.update_user(conn, _uid(_user(conn, username)), active=True)
 
 
 def list_users(conn: Connection) -> list[UserView]:

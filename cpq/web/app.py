@@ -1,5 +1,5 @@
 """Mount the pages on the API's app: the page routers, the static files, and the answers to a
-missing session (to the login page) and a missing CSRF token (403 page)."""
+missing session (to the login page), a missing CSRF token (403 page) and a refused page."""
 
 from __future__ import annotations
 
@@ -15,8 +15,10 @@ from cpq.web import (
     routes_auth,
     routes_configure,
     routes_lines,
+    routes_people,
     routes_quotes,
 )
+from cpq.web.access import PageRefused, page_refused
 from cpq.web.render import is_htmx, page
 from cpq.web.session import HOME, CsrfRejected, LoginRequired, login_url
 
@@ -52,7 +54,9 @@ def install(app: FastAPI) -> None:
     app.include_router(routes_configure.router)
     app.include_router(routes_approvals.router)
     app.include_router(routes_admin.router)
+    app.include_router(routes_people.router)
     app.add_api_route("/", lambda: RedirectResponse(HOME, status_code=303), include_in_schema=False)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_exception_handler(LoginRequired, _login_required)
     app.add_exception_handler(CsrfRejected, _csrf_rejected)
+    app.add_exception_handler(PageRefused, page_refused)

@@ -17,6 +17,7 @@ from cpq.api.deps import EngineDep, SettingsDep
 from cpq.auth.principal import APPROVING_ROLES
 from cpq.errors import CPQError, Forbidden
 from cpq.services import approval_flow, delegations, people
+from cpq.web.access import ApproverDep, PageRefused
 from cpq.web.approval_page import approval_context, inbox
 from cpq.web.render import page
 from cpq.web.routes_quotes import base, context_of
@@ -30,23 +31,10 @@ RECENT = 10  # decided approvals shown under the inbox
 WAITING = 500  # the longest waiting, shown in the inbox
 
 
-def refusal(request: Request, signed: SignedIn, exc: CPQError) -> Response:
-    return page(request, "error.html.j2", base(signed, exc.title, message=exc.detail), exc.status)
-
-
-def _approver(signed: SignedIn) -> None:
-    if signed.who.role not in APPROVING_ROLES:
-        raise Forbidden("Only managers, directors and finance decide approvals.")
-
-
 @router.get("/approvals")
 def approvals_inbox(
-    request: Request, signed: SignedInDep, engine: EngineDep, settings: SettingsDep
+    request: Request, signed: ApproverDep, engine: EngineDep, settings: SettingsDep
 ) -> Response:
-    try:
-        _approver(signed)
-    except CPQError as exc:
-        return refusal(request, signed, exc)
     ctx = context_of(signed, settings)
     with engine.connect() as conn:
         waiting = inbox(conn, ctx, ["pending"], WAITING, waiting=True)
@@ -86,7 +74,7 @@ def approval_page(
         with engine.connect() as conn:
             shown = approval_context(conn, ctx, approval_id)
     except CPQError as exc:
-        return refusal(request, signed, exc)
+        raise PageRefused(signed, exc) from None
     number = shown["approval"]["quote"]["number"]
     context = base(
         signed,
@@ -134,7 +122,7 @@ def _decide(
                 conn, ctx, approval_id, approve, text or None, snapshot_hash or None
             )
     except Forbidden as exc:
-        return refusal(request, signed, exc)
+        raise PageRefused(signed, exc) from None
     except CPQError as exc:  # changed since, already decided, not found
         return approval_page(
             request,
@@ -212,11 +200,7 @@ def _delegation_page(
 
 
 @router.get("/delegations")
-def delegation_form(request: Request, signed: SignedInDep, engine: EngineDep) -> Response:
-    try:
-        _approver(signed)
-    except CPQError as exc:
-        return refusal(request, signed, exc)
+def delegation_form(request: Request, signed: ApproverDep, engine: EngineDep) -> Response:
     return _delegation_page(request, engine, signed)
 
 
@@ -231,7 +215,7 @@ def _day(text: str, label: str, problems: list[str]) -> date | None:
 @router.post("/delegations")
 def delegate(
     request: Request,
-    signed: SignedInDep,
+    signed: ApproverDep,
     engine: EngineDep,
     delegate: Annotated[str, Form(max_length=100)] = "",
     starts_on: Annotated[str, Form(max_length=20)] = "",
@@ -269,11 +253,11 @@ def delegate(
 
 @router.post("/delegations/{delegation_id}/revoke")
 def revoke(
-    request: Request, delegation_id: int, signed: SignedInDep, engine: EngineDep
+    request: Request, delegation_id: int, signed: ApproverDep, engine: EngineDep
 ) -> Response:
     try:
         with engine.begin() as conn:
             delegations.revoke_delegation(conn, signed.who.user_id, delegation_id)
     except CPQError as exc:
-        return refusal(request, signed, exc)
+        raise PageRefused(signed, exc) from None
     return RedirectResponse("/delegations", status_code=303)

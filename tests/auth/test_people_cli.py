@@ -122,6 +122,12 @@ def test_set_password_and_deactivate(engine: Engine) -> None:
         (ron,) = people.list_users(conn)
     assert ron.active is False
 
+    on = cpq("users", "reactivate", "ron")
+    assert on == (0, "ron reactivated\n")
+    with engine.connect() as conn:
+        (ron,) = people.list_users(conn)
+    assert ron.active is True
+
 
 def test_token_create_prints_the_secret_once_then_list_and_revoke(engine: Engine) -> None:
     cpq("users", "create", "ron", "--name", "Ron", "--role", "rep", "--no-password")

@@ -322,6 +322,57 @@ def test_a_deactivated_user_can_no_longer_log_in_and_their_sessions_end(
     assert caught.value.detail == "wrong username or password"
 
 
+def test_a_new_password_ends_the_users_sessions_but_not_their_tokens(
+    engine: Engine, team: dict[str, int]
+) -> None:
+    with engine.begin() as conn:
+        session = people.login(conn, "rosa", PASSWORD, hours=12)
+        _, secret = people.create_token(conn, "CRM", "rosa", ["quotes:read"], None)
+        people.set_password(conn, "rosa", "a brand new password")
+
+    with engine.begin() as conn:
+        with pytest.raises(Unauthorized):
+            people.authenticate_session(conn, session.session_secret)
+        with pytest.raises(Unauthorized):
+            people.login(conn, "rosa", PASSWORD, hours=12)
+        assert people.login(conn, "rosa", "a brand new password", hours=12).session_secret
+        assert people.authenticate_token(conn, secret).username == "rosa"
+
+
+def test_a_reactivated_user_logs_in_again_with_the_same_password(
+    engine: Engine, team: dict[str, int]
+) -> None:
+    with engine.begin() as conn:
+        _, secret = people.create_token(conn, "CRM", "rosa", ["quotes:read"], None)
+        people.deactivate(conn, "rosa")
+    with engine.begin() as conn:
+        with pytest.raises(Unauthorized):
+            people.authenticate_token(conn, secret)
+        people.reactivate(conn, "rosa")
+
+    with engine.begin() as conn:
+        assert people.login(conn, "rosa", PASSWORD, hours=12).session_secret
+        assert people.authenticate_token(conn, secret).username == "rosa"
+        with pytest.raises(NotFound):
+            people.reactivate(conn, "ghost")
+
+
+def test_the_last_active_admin_cannot_be_deactivated(engine: Engine, team: dict[str, int]) -> None:
+    with engine.begin() as conn:
+        people.create_user(conn, "ada", "Ada", Role.ADMIN, None, PASSWORD)
+        with pytest.raises(Conflict) as caught:
+            people.deactivate(conn, "ada")
+        assert caught.value.detail == "'ada' is the only active admin; make another admin first"
+        people.create_user(conn, "alan", "Alan", Role.ADMIN, None, PASSWORD)
+        people.deactivate(conn, "ada")
+        with pytest.raises(Conflict):
+            people.deactivate(conn, "alan")
+
+    with engine.connect() as conn:
+        active = {u.username: u.active for u in people.list_users(conn)}
+    assert (active["ada"], active["alan"]) == (False, True)
+
+
 def test_logged_out_and_expired_sessions_are_unauthorized(
     engine: Engine, team: dict[str, int]
 ) -> None:
