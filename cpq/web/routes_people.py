@@ -8,7 +8,7 @@ which the page deletes as it shows the secret: shown once, never stored in plain
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Path, Request
@@ -36,8 +36,8 @@ NOTICES = {
     "created": "{name} was added.",
     "manager": "The manager of {name} was saved.",
     "password": "{name} has a new password; their open sessions have ended.",
-    "deactivated": "{name} was deactivated: their sessions ended and their tokens stopped.",
-    "reactivated": "{name} was reactivated.",
+    "deactivate": "{name} was deactivated: their sessions ended and their tokens stopped.",
+    "reactivate": "{name} was reactivated.",
 }
 USER_FIELDS = ("username", "display_name", "email", "role", "manager", "password")
 EMPTY_USER = {"username": "", "display_name": "", "email": "", "role": "rep", "manager": ""}
@@ -149,18 +149,32 @@ def create_user(
     return _done("created", form["username"])
 
 
-def _on_user(
+UserAction = Literal["manager", "password", "deactivate", "reactivate"]
+
+
+@router.post("/admin/users/{username}/{action}")
+def change_user(
     request: Request,
+    username: Username,
+    action: UserAction,
+    signed: AdminDep,
     engine: EngineDep,
-    signed: SignedIn,
-    username: str,
-    action: str,
-    change: Any,
+    manager: Annotated[str, Form(max_length=100)] = "",
+    password: Annotated[str, Form(max_length=1024)] = "",
 ) -> Response:
-    """Run ``change(conn)`` on one user; a refusal is shown in that user's card."""
+    """One change to one user; a refusal is said in that user's card, changing nothing."""
     try:
         with engine.begin() as conn:
-            change(conn)
+            if action == "manager":
+                people.set_manager(conn, username, manager or None)
+            elif action == "password":
+                people.set_password(conn, username, password)
+            elif action == "reactivate":
+                people.reactivate(conn, username)
+            elif username == signed.who.username:
+                raise Forbidden("You cannot deactivate yourself; ask another admin.")
+            else:
+                people.deactivate(conn, username)
     except CPQError as exc:
         if exc.status == 404:
             raise PageRefused(signed, exc) from None
@@ -168,56 +182,6 @@ def _on_user(
             request, engine, signed, problem=(username, exc.detail), status_code=exc.status
         )
     return _done(action, username)
-
-
-@router.post("/admin/users/{username}/manager")
-def set_manager(
-    request: Request,
-    username: Username,
-    signed: AdminDep,
-    engine: EngineDep,
-    manager: Annotated[str, Form(max_length=100)] = "",
-) -> Response:
-    def change(conn: Any) -> None:
-        people.set_manager(conn, username, manager or None)
-
-    return _on_user(request, engine, signed, username, "manager", change)
-
-
-@router.post("/admin/users/{username}/password")
-def set_password(
-    request: Request,
-    username: Username,
-    signed: AdminDep,
-    engine: EngineDep,
-    password: Annotated[str, Form(max_length=1024)] = "",
-) -> Response:
-    def change(conn: Any) -> None:
-        people.set_password(conn, username, password)
-
-    return _on_user(request, engine, signed, username, "password", change)
-
-
-@router.post("/admin/users/{username}/deactivate")
-def deactivate(
-    request: Request, username: Username, signed: AdminDep, engine: EngineDep
-) -> Response:
-    def change(conn: Any) -> None:
-        if username == signed.who.username:
-            raise Forbidden("You cannot deactivate yourself; ask another admin.")
-        people.deactivate(conn, username)
-
-    return _on_user(request, engine, signed, username, "deactivated", change)
-
-
-@router.post("/admin/users/{username}/reactivate")
-def reactivate(
-    request: Request, username: Username, signed: AdminDep, engine: EngineDep
-) -> Response:
-    def change(conn: Any) -> None:
-        people.reactivate(conn, username)
-
-    return _on_user(request, engine, signed, username, "reactivated", change)
 
 
 # --- API tokens

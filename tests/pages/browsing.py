@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
+import httpx
 from playwright.sync_api import Page
 
 CHROMIUM = "/usr/bin/chromium"
@@ -56,3 +57,18 @@ def serious_violations(page: Page) -> list[str]:
         for v in found
         if v["impact"] in ("serious", "critical")
     ]
+
+
+def form_session(client: httpx.Client, username: str, page: str = "/quotes") -> str:
+    """Log ``client`` in through the login form, as a browser would; the CSRF token that the
+    forms of ``page`` carry."""
+    form = client.get("/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+    assert token
+    answer = client.post(
+        "/login", data={"username": username, "password": PASSWORD, "csrf_token": token.group(1)}
+    )
+    assert answer.status_code == 303
+    found = re.search(r'name="csrf_token" value="([^"]+)"', client.get(page).text)
+    assert found
+    return found.group(1)
