@@ -1,7 +1,7 @@
 """The admin's users page as an admin uses it on a phone: add a user (every problem under its
 field, nothing half-added), move someone in the reporting line, set a new password (their open
-sessions end), deactivate and reactivate; and the token page, whose secret is shown once even
-when the admin reloads. Each test makes the people it changes, so the order does not matter."""
+sessions end), deactivate and reactivate. Each test makes the people it changes, so the order
+does not matter."""
 
 from __future__ import annotations
 
