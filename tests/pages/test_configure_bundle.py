@@ -19,6 +19,7 @@ from browsing import (
     no_horizontal_scroll,
     serious_violations,
     start_quote,
+    unfold,
 )
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 
@@ -82,6 +83,7 @@ def test_rep_configures_a_bundle_on_a_phone(
     # Then the bare E100 gateway is closed by the default wireless nodes, and says so in words
     e100 = _option(page, "GW-E100")
     expect(e100).to_be_disabled()
+    unfold(e100)
     expect(_reason(page, "GW-E100")).to_be_visible()
     expect(_reason(page, "GW-E100")).to_contain_text("the E100 alone has no radio")
     expect(_reason(page, "GW-E100")).to_contain_text(
@@ -89,14 +91,14 @@ def test_rep_configures_a_bundle_on_a_phone(
     )
 
     # When she takes both wireless nodes off, the E100 opens, and the sensors need a choice
-    _updated(page, lambda: _option(page, "TS-WL-NODE").uncheck())
+    _updated(page, lambda: unfold(_option(page, "TS-WL-NODE")).uncheck())
     _updated(page, lambda: _option(page, "VS-WL-NODE").uncheck())
     expect(e100).to_be_enabled()
     expect(page.locator("#cfg-state")).to_contain_text("to fix")
     expect(page.locator("#cfg-problems")).to_contain_text("Sensors")
 
     # And picks the E100: now the wireless nodes are closed, greyed, with the reason beside them
-    _updated(page, lambda: e100.check())
+    _updated(page, lambda: unfold(e100).check())
     expect(e100).to_be_checked()
     for node in ("TS-WL-NODE", "VS-WL-NODE"):
         expect(_option(page, node)).to_be_disabled()
@@ -150,6 +152,107 @@ def test_rep_configures_a_bundle_on_a_phone(
     _shot(page, shots, "bundle-on-the-quote")
 
 
+def _height(page: Page) -> int:
+    return int(page.evaluate("document.scrollingElement.scrollHeight"))
+
+
+def _group(page: Page, name: str) -> Locator:
+    """A top-level option group (a ``details`` element)."""
+    return page.locator("#configure-form > details").filter(
+        has=page.locator(":scope > summary .group-name").get_by_text(name, exact=True)
+    )
+
+
+def _summary(page: Page, group: str) -> Locator:
+    """The summary a top-level option group folds to."""
+    return _group(page, group).locator(":scope > summary")
+
+
+def _focus_summary(page: Page, group: str) -> Locator:
+    """Tab from the back link to the summary of the folded ``group``, as a keyboard user."""
+    page.get_by_role("link", name=re.compile("Back to quote")).focus()
+    for _ in range(20):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.innerText").startswith(group):
+            break
+    summary = _summary(page, group)
+    expect(summary).to_be_focused()
+    return summary
+
+
+def test_option_groups_fold_to_what_is_chosen_and_open_with_the_keyboard(
+    server: str, phone: BrowserContext, browser: Browser, shots: Shots
+) -> None:
+    page = phone.new_page()
+    log_in(page, server, "rita")
+    start_quote(page, server, "rhein", "Rheinwerk")
+    _open_configurator(page, "Monitoring starter kit")
+
+    # Given the starter kit on a phone: every group folded to what is chosen and what it adds
+    folded = _height(page)
+    gateway = _summary(page, "Gateway")
+    expect(gateway).to_contain_text("1 \N{MULTIPLICATION SIGN} Edge gateway bundle")
+    expect(gateway.locator(".cfg-adds")).to_contain_text("€")
+    expect(page.locator("details[open]")).to_have_count(0)
+    expect(page.locator(".cfg-bar")).to_be_in_viewport()  # the total and the way to Add
+    no_horizontal_scroll(page)
+    _shot(page, shots, "folded")
+    # the page unfolded is what it was before groups folded: several times longer
+    page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+    unfolded = _height(page)
+    page.reload()
+    assert folded < 3 * 844, f"the folded configurator is {folded} px high"
+    assert folded * 3 < unfolded, (folded, unfolded)
+
+    # When the rep opens the sensors with the keyboard and unticks the temperature nodes
+    sensors = _focus_summary(page, "Sensors")
+    page.keyboard.press("Enter")
+    expect(_group(page, "Sensors")).to_have_attribute("open", "")
+    page.keyboard.press("Tab")
+    node = _option(page, "TS-WL-NODE")
+    expect(node).to_be_focused()
+    total = page.locator("#cfg-total")
+    before = total.inner_text()
+    adds = sensors.locator(".cfg-adds").inner_text()
+    _shot(page, shots, "sensors-opened")
+    _updated(page, lambda: page.keyboard.press("Space"))
+
+    # Then the price is updated, the group stays open where she is, its summary follows
+    expect(node).not_to_be_checked()
+    expect(node).to_be_focused()
+    expect(total).not_to_have_text(before)
+    expect(page.locator(".cfg-bar-total")).to_have_text(total.inner_text())
+    expect(_group(page, "Sensors")).to_have_attribute("open", "")
+    expect(sensors).not_to_contain_text("Wireless temperature node")
+    expect(sensors).to_contain_text("Wireless vibration node")
+    expect(sensors.locator(".cfg-adds")).not_to_have_text(adds)
+    expect(page.locator("details[open]")).to_have_count(1)
+    _shot(page, shots, "changed-by-keyboard")
+
+    # When she takes the last sensor off and folds the group: it still says what is to fix
+    _updated(page, lambda: _option(page, "VS-WL-NODE").press("Space"))
+    expect(page.locator("#cfg-state")).to_contain_text("1 to fix")
+    _focus_summary(page, "Sensors")
+    page.keyboard.press("Enter")
+    expect(_group(page, "Sensors")).not_to_have_attribute("open", "")
+    expect(sensors.locator(".cfg-to-fix")).to_contain_text("Sensors: choose 1 to 4 (none chosen)")
+    no_horizontal_scroll(page)
+    _shot(page, shots, "problem-folded")
+
+    # And axe finds nothing serious, folded or open (a context of its own, past the CSP)
+    context = browser.new_context(viewport={"width": 390, "height": 844}, bypass_csp=True)
+    try:
+        axe_page = context.new_page()
+        log_in(axe_page, server, "rita")
+        axe_page.goto(page.url)
+        problems = {"folded": serious_violations(axe_page)}
+        _summary(axe_page, "Gateway").click()
+        problems["open"] = serious_violations(axe_page)
+        assert problems == {"folded": [], "open": []}
+    finally:
+        context.close()
+
+
 def test_keyboard_region_closures_and_changing_the_line(
     server: str, desktop: BrowserContext, shots: Shots
 ) -> None:
@@ -165,12 +268,16 @@ def test_keyboard_region_closures_and_changing_the_line(
     )
     assert unlabelled == 0
 
-    # Tab from the back link reaches the region's radio buttons; the arrow keys choose one
+    # Tab from the back link reaches the region's folded group, Enter opens it, and Tab its
+    # radio buttons; the arrow keys choose one
     page.get_by_role("link", name=re.compile("Back to quote")).focus()
     for _ in range(10):
         page.keyboard.press("Tab")
-        if page.evaluate("document.activeElement.name") == "a.region":
+        if page.evaluate("document.activeElement.innerText").startswith("Region"):
             break
+    assert page.evaluate("document.activeElement.tagName") == "SUMMARY"
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.name") == "a.region"
     assert page.evaluate("document.activeElement.value") == "EU"
     # US is closed by the E200 LTE (EU bands only): the arrow goes past it to UK
@@ -183,9 +290,9 @@ def test_keyboard_region_closures_and_changing_the_line(
 
     # When the rep switches to the E300 and then to the US, the E200 LTE and the surge
     # protector close with their reasons
-    _updated(page, lambda: _option(page, "GW-E300").check())
+    _updated(page, lambda: unfold(_option(page, "GW-E300")).check())
     expect(page.get_by_label("US", exact=True)).to_be_enabled()
-    _updated(page, lambda: page.get_by_label("US", exact=True).check())
+    _updated(page, lambda: unfold(page.get_by_label("US", exact=True)).check())
     expect(_option(page, "GW-E200L")).to_be_disabled()
     expect(_reason(page, "GW-E200L")).to_contain_text("approved for European bands only")
     expect(_reason(page, "GW-E200L")).to_contain_text("You chose Region: US")
@@ -194,7 +301,7 @@ def test_keyboard_region_closures_and_changing_the_line(
     _shot(page, shots, "us-closes-options")
 
     # And a quantity out of bounds is an error at its field
-    cordsets = page.get_by_label(re.compile(r"^Quantity"))
+    cordsets = unfold(page.get_by_label(re.compile(r"^Quantity")))
     cordsets.fill("9")
     _updated(page, lambda: cordsets.press("Enter"))
     expect(page.locator(".field-error").first).to_contain_text("1 to 4")
@@ -229,7 +336,7 @@ def test_keyboard_region_closures_and_changing_the_line(
     page.get_by_role("link", name=re.compile("Line 1: Edge gateway bundle")).click()
     expect(_option(page, "GW-E300")).to_be_checked()
     expect(page.get_by_label("US", exact=True)).to_be_checked()
-    _updated(page, lambda: _option(page, "GW-E300W").check())
+    _updated(page, lambda: unfold(_option(page, "GW-E300W")).check())
     page.get_by_role("button", name="Update line 1").click()
     page.wait_for_url(re.compile(r"/quotes/[0-9a-f-]{36}$"))
     expect(page.locator(".line")).to_have_count(1)
@@ -297,7 +404,9 @@ def test_axe_finds_nothing_serious_on_the_configurator(server: str, browser: Bro
         problems = {"bundles": serious_violations(page)}
         page.get_by_role("link", name=re.compile("Monitoring starter kit")).click()
         expect(_option(page, "GW-E100")).to_be_disabled()
-        _updated(page, lambda: _option(page, "EM-MTR-3PCT").check())  # closed, added, a problem
+        _updated(
+            page, lambda: unfold(_option(page, "EM-MTR-3PCT")).check()
+        )  # closed, added, a problem
         expect(page.locator("#cfg-problems")).to_contain_text("current transformers")
         problems["configurator"] = serious_violations(page)
         assert problems == {"bundles": [], "configurator": []}

@@ -73,7 +73,8 @@ def configure_bundle(
             priced = _price(conn, ctx, loaded, line)
         except CPQError as exc:
             price_problem = exc.detail
-    view = build(model, names, picks, was_read, evaluated, priced)
+    changed = selections.changed(model, picks, form)
+    view = build(model, names, picks, was_read, evaluated, priced, changed)
     return {
         "view": view,
         "bundle": bundle,

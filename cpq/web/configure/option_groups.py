@@ -1,12 +1,18 @@
 """The configuration page as data: every option group of a product model with each option
 chosen, open, added or closed (and why, in words), the attribute values likewise, what is still
 wrong with the configuration, and the price so far. Pure: the evaluations and the prices come
-in as data."""
+in as data.
+
+A group (and an attribute) folds to one line on a phone: its name, what is chosen in it and
+what that adds to the price, and anything in it to fix. It is shown unfolded when the rep just
+changed it, when something in it is to fix, or when a group inside it is unfolded.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from cpq.configuration.evaluate import Evaluation, State
@@ -16,7 +22,7 @@ from cpq.web.configure.bundle_price import PriceView, option_amounts, price_view
 from cpq.web.configure.option_states import Evaluated, is_switch
 from cpq.web.configure.problems import hint, problems_of
 from cpq.web.configure.reasons import Why, why
-from cpq.web.configure.selections import PICKED, QUANTITY, VALUE, Picks, Read
+from cpq.web.configure.selections import PICKED, QUANTITY, VALUE, Picks, Read, shown
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +65,11 @@ class GroupView:
     hint: str
     options: tuple[OptionView, ...]
     none: NoneView | None
-    problem: str | None
+    chosen: str  # what is chosen in it, in words: "2 \N{MULTIPLICATION SIGN} Name, ..."
+    adds: Decimal | None  # what it adds to the price, with everything nested in it
+    to_fix: tuple[str, ...]  # everything in it (and nested in it) to fix
+    open: bool  # shown unfolded
+    shown: str  # its picks as shown, sent back to tell a change
 
     @property
     def field(self) -> str:
@@ -80,7 +90,13 @@ class AttributeView:
     id: str
     name: str
     values: tuple[ValueView, ...]
-    problem: str | None
+    to_fix: tuple[str, ...]
+    open: bool
+    shown: str
+
+    @property
+    def chosen(self) -> str:
+        return next((v.value for v in self.values if v.checked), "")
 
     @property
     def field(self) -> str:
@@ -112,11 +128,14 @@ def build(
     was_read: Read,
     evaluated: Evaluated,
     priced: Mapping[str, Any] | None,
+    changed: frozenset[str] = frozenset(),
 ) -> ConfigureView:
+    """The page; ``changed``: the fields of the groups and attributes the rep just changed."""
     main = evaluated.main
     config = main.configuration
     amounts = option_amounts(model, priced)
     problems = problems_of(model, names, main)
+    as_shown = shown(model, picks)
 
     def option_view(option: OptionNode, seen: Evaluation) -> OptionView:
         state = seen.options[option.index]
@@ -166,6 +185,19 @@ def build(
                 disabled=forced is not None,
                 why=why(model, names, seen, forced.reason, "closed") if forced else None,
             )
+        chosen = [o for o in options if o.checked]
+        inside: list[GroupView | AttributeView] = [
+            *(g for o in chosen for g in o.groups),
+            *(a for o in chosen for a in o.attributes),
+        ]
+        to_fix = _once(
+            [
+                *problems.at_group.get(group.index, ()),
+                *(o.quantity_error for o in options if o.quantity_error),
+                *(m for part in inside for m in part.to_fix),
+            ]
+        )
+        field = PICKED + group.id
         return GroupView(
             index=group.index,
             id=group.id,
@@ -174,7 +206,11 @@ def build(
             hint=hint(group),
             options=options,
             none=none,
-            problem=problems.by_group.get(group.index),
+            chosen=", ".join(f"{o.quantity} \N{MULTIPLICATION SIGN} {o.name}" for o in chosen),
+            adds=_adds(chosen) if priced and chosen else None,
+            to_fix=to_fix,
+            open=field in changed or bool(to_fix) or any(part.open for part in inside),
+            shown=as_shown[field],
         )
 
     def attribute_view(index: int) -> AttributeView:
@@ -197,8 +233,16 @@ def build(
                 )
             else:
                 values.append(ValueView(value, checked, False, None))
+        to_fix = problems.at_attribute.get(index, ())
+        field = VALUE + attribute.id
         return AttributeView(
-            index, attribute.id, attribute.name, tuple(values), problems.by_attribute.get(index)
+            index=index,
+            id=attribute.id,
+            name=attribute.name,
+            values=tuple(values),
+            to_fix=to_fix,
+            open=field in changed or bool(to_fix),
+            shown=as_shown[field],
         )
 
     def groups_under(parent: int | None) -> tuple[GroupView, ...]:
@@ -219,6 +263,20 @@ def build(
         price=price_view(priced),
         chosen=len(config.selected),
     )
+
+
+def _adds(chosen: Iterable[OptionView]) -> Decimal:
+    """The amounts of the chosen options and of everything chosen in the bundles they are."""
+    total = Decimal(0)
+    for option in chosen:
+        if option.amount is not None:
+            total += Decimal(str(option.amount))
+        total += sum((g.adds or Decimal(0) for g in option.groups), Decimal(0))
+    return total
+
+
+def _once(messages: Iterable[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(messages))
 
 
 def _implied(evaluation: Evaluation, option: int) -> bool:

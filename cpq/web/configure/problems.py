@@ -1,30 +1,38 @@
 """What is wrong with a configuration, in words: a conflict between the rep's choices, and every
-rule the configuration breaks, each also at the option group or attribute it is about. Pure."""
+rule the configuration breaks; each also at the option groups and attributes it is about, so that
+a group shown folded still says what in it is to fix. Pure."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from cpq.configuration.choices import ChoiceKind
 from cpq.configuration.evaluate import Evaluation
-from cpq.configuration.model import ConfigModel, GroupNode
+from cpq.configuration.model import ConfigModel, GroupNode, Rule
 from cpq.web.configure.reasons import sentence, why
 
 
 @dataclass(frozen=True, slots=True)
 class Problems:
     all: tuple[str, ...]  # every rule the configuration breaks, and a conflict
-    by_group: Mapping[int, str]  # a group's own bounds broken
-    by_attribute: Mapping[int, str]  # an attribute without its one value
+    at_group: Mapping[int, tuple[str, ...]]  # everything to fix about a group's options
+    at_attribute: Mapping[int, tuple[str, ...]]  # everything to fix about an attribute
 
 
 def problems_of(model: ConfigModel, names: Mapping[str, str], main: Evaluation) -> Problems:
-    by_group: dict[int, str] = {}
-    by_attribute: dict[int, str] = {}
+    at = _Places()
     found = []
     if not main.consistent and main.conflict is not None:
         clash = why(model, names, main, main.conflict, "closed")
         found.append(f"These choices cannot go together. {clash.rules} {clash.because}".strip())
+        for c in main.conflict.choices:
+            choice = main.choices[c]
+            if choice.kind is ChoiceKind.VALUE:
+                at.attribute(choice.target, f"{choice.value} {_CLASH}")
+            else:
+                option = model.options[choice.target]
+                at.group(option.group, f"{names.get(option.sku, option.sku)} {_CLASH}")
     for violation in main.violations:
         rule = model.rules[violation.rule] if violation.rule is not None else None
         message = sentence(violation.message.replace(".; ", ". "))
@@ -32,11 +40,53 @@ def problems_of(model: ConfigModel, names: Mapping[str, str], main: Evaluation) 
             group = model.groups[rule.group]
             count = len(violation.options)
             message = f"{group.name}: {hint(group).lower()} ({count or 'none'} chosen)."
-            by_group[rule.group] = message
+            at.group(rule.group, message)
         found.append(message)
-        if rule is not None and rule.kind == "attribute" and rule.attribute is not None:
-            by_attribute[rule.attribute] = message
-    return Problems(tuple(found), by_group, by_attribute)
+        for named in {*violation.options, *(_options_of(rule) if rule else ())}:
+            at.group(model.options[named].group, message)
+        for attribute in _attributes_of(rule) if rule else ():
+            at.attribute(attribute, message)
+    return Problems(
+        tuple(found),
+        {g: tuple(m) for g, m in at.groups.items()},
+        {a: tuple(m) for a, m in at.attributes.items()},
+    )
+
+
+_CLASH = "cannot go together with your other choices."
+
+
+class _Places:
+    """Messages by group and by attribute, each once, in the order found."""
+
+    def __init__(self) -> None:
+        self.groups: dict[int, list[str]] = {}
+        self.attributes: dict[int, list[str]] = {}
+
+    def group(self, index: int, message: str) -> None:
+        _add(self.groups.setdefault(index, []), message)
+
+    def attribute(self, index: int, message: str) -> None:
+        _add(self.attributes.setdefault(index, []), message)
+
+
+def _add(messages: list[str], message: str) -> None:
+    if message not in messages:
+        messages.append(message)
+
+
+def _options_of(rule: Rule) -> Iterable[int]:
+    """The options a rule names: where a rep can fix it."""
+    if rule.subject is not None:
+        yield rule.subject
+    yield from rule.options
+    yield from rule.others
+
+
+def _attributes_of(rule: Rule) -> Iterable[int]:
+    if rule.attribute is not None:
+        yield rule.attribute
+    yield from (attribute for attribute, _ in rule.allowed)
 
 
 def hint(group: GroupNode) -> str:

@@ -22,6 +22,7 @@ PICKED = "g."  # + group id: the option ids ticked in the group ("" for none)
 QUANTITY = "q."  # + option id: the quantity as typed
 VALUE = "a."  # + attribute id: the value
 COUNT = "count"  # bundles on the line
+SHOWN = "shown."  # + a group's or attribute's field: its picks as the page showed them
 MAX_COUNT = Decimal("1e12")
 
 
@@ -114,6 +115,34 @@ def texts(form: Form, key: str) -> list[str]:
 def first(form: Form, key: str) -> str:
     found = texts(form, key)
     return found[0].strip() if found else ""
+
+
+# --- what the rep just changed ------------------------------------------------------------
+
+
+def shown(model: ConfigModel, picks: Picks) -> dict[str, str]:
+    """Every group's and attribute's picks in one string each, by field: the page sends them
+    back, so the next answer knows which ones the rep changed."""
+    found = {}
+    for group in model.groups:
+        found[PICKED + group.id] = " ".join(
+            f"{model.options[o].id}={picks.options[o]}" for o in group.options if o in picks.options
+        )
+    for attribute in model.attributes:
+        found[VALUE + attribute.id] = picks.values.get(attribute.index, "")
+    return found
+
+
+def changed(model: ConfigModel, picks: Picks, form: Form | None) -> frozenset[str]:
+    """The fields of the groups and attributes whose picks differ from what the page showed
+    (none when the form is not from the page)."""
+    if form is None:
+        return frozenset()
+    return frozenset(
+        field
+        for field, now in shown(model, picks).items()
+        if (before := texts(form, SHOWN + field)) and before[0] != now
+    )
 
 
 # --- the picks as choices --------------------------------------------------------------------
