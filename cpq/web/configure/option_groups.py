@@ -65,7 +65,7 @@ class GroupView:
     hint: str
     options: tuple[OptionView, ...]
     none: NoneView | None
-    chosen: str  # what is chosen in it, in words: "2 \N{MULTIPLICATION SIGN} Name, ..."
+    chosen: str  # what is chosen in it: "2 \N{MULTIPLICATION SIGN} Name \N{MIDDLE DOT} ..."
     adds: Decimal | None  # what it adds to the price, with everything nested in it
     to_fix: tuple[str, ...]  # everything in it (and nested in it) to fix
     open: bool  # shown unfolded
@@ -206,7 +206,9 @@ def build(
             hint=hint(group),
             options=options,
             none=none,
-            chosen=", ".join(f"{o.quantity} \N{MULTIPLICATION SIGN} {o.name}" for o in chosen),
+            chosen=" \N{MIDDLE DOT} ".join(
+                f"{o.quantity} \N{MULTIPLICATION SIGN} {o.name}" for o in chosen
+            ),
             adds=_adds(chosen) if priced and chosen else None,
             to_fix=to_fix,
             open=field in changed or bool(to_fix) or any(part.open for part in inside),

@@ -37,7 +37,7 @@ class Picks:
     count: str = "1"  # bundles on the line, as typed
 
 
-def reachable(parent: int | None, picked: Mapping[int, str]) -> bool:
+def _reachable(parent: int | None, picked: Mapping[int, str]) -> bool:
     """An option or attribute of a nested bundle counts only while the bundle is picked."""
     return parent is None or parent in picked
 
@@ -46,12 +46,12 @@ def default_picks(model: ConfigModel) -> Picks:
     """A new configuration: the defaults (of a nested bundle only when it is a default too)."""
     options: dict[int, str] = {}
     for option in model.options:  # a nested bundle's options come after its own option
-        if option.default and reachable(option.parent, options):
+        if option.default and _reachable(option.parent, options):
             options[option.index] = _typed(option, option.default_quantity())
     values = {
         a.index: a.default
         for a in model.attributes
-        if a.default is not None and reachable(a.parent, options)
+        if a.default is not None and _reachable(a.parent, options)
     }
     return Picks(options, values)
 
@@ -60,23 +60,23 @@ def form_picks(model: ConfigModel, form: Form) -> Picks:
     """The picks the form sends; ids that are not in the model are left out."""
     options: dict[int, str] = {}
     for group in model.groups:  # nested groups come after the option they hang under
-        if not reachable(group.parent, options):
+        if not _reachable(group.parent, options):
             continue
-        for wanted in texts(form, PICKED + group.id):
+        for wanted in _texts(form, PICKED + group.id):
             index = model.option_ids.get(wanted)
             if index is not None and index in group.options:
                 option = model.options[index]
                 typed = ""
                 if option.editable:  # just ticked: no field yet, so the default quantity
-                    sent = texts(form, QUANTITY + option.id)
+                    sent = _texts(form, QUANTITY + option.id)
                     typed = sent[0].strip() if sent else number(option.default_quantity())
                 options[index] = typed
     values = {}
     for attribute in model.attributes:
-        value = first(form, VALUE + attribute.id)
-        if value in attribute.values and reachable(attribute.parent, options):
+        value = _first(form, VALUE + attribute.id)
+        if value in attribute.values and _reachable(attribute.parent, options):
             values[attribute.index] = value
-    return Picks(options, values, first(form, COUNT) or "1")
+    return Picks(options, values, _first(form, COUNT) or "1")
 
 
 def configuration_picks(model: ConfigModel, config: Configuration, count: str) -> Picks:
@@ -108,12 +108,12 @@ def _typed(option: OptionNode, quantity: Decimal) -> str:
     return number(quantity) if option.editable else ""
 
 
-def texts(form: Form, key: str) -> list[str]:
+def _texts(form: Form, key: str) -> list[str]:
     return [v for v in form.getlist(key) if isinstance(v, str)]
 
 
-def first(form: Form, key: str) -> str:
-    found = texts(form, key)
+def _first(form: Form, key: str) -> str:
+    found = _texts(form, key)
     return found[0].strip() if found else ""
 
 
@@ -141,7 +141,7 @@ def changed(model: ConfigModel, picks: Picks, form: Form | None) -> frozenset[st
     return frozenset(
         field
         for field, now in shown(model, picks).items()
-        if (before := texts(form, SHOWN + field)) and before[0] != now
+        if (before := _texts(form, SHOWN + field)) and before[0] != now
     )
 
 
