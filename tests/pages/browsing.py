@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import httpx
-from playwright.sync_api import Page
+from playwright.sync_api import Locator, Page
 
 CHROMIUM = "/usr/bin/chromium"
 PASSWORD = "demo-password-1"  # the demo team's (docs/access.md)
@@ -43,6 +43,15 @@ def add_product(page: Page, search: str, sku: str) -> None:
     page.get_by_label("Search the catalog").fill(search)
     page.get_by_role("button", name=re.compile(re.escape(sku))).click()
     page.locator(".line .sku", has_text=sku).wait_for()
+
+
+def unfold(control: Locator) -> Locator:
+    """Open the folded option groups around a configurator's ``control`` as a person would, by
+    tapping their summaries (the outermost first); ``control``."""
+    folded = control.locator("xpath=ancestor::details[not(@open)]/summary")
+    for _ in range(folded.count()):
+        folded.first.click()  # that group opens: the next folded one is now the first
+    return control
 
 
 def serious_violations(page: Page) -> list[str]:

@@ -12,7 +12,6 @@ import re
 import uuid
 
 import httpx
-import yaml
 from browsing import (
     Shots,
     add_product,
@@ -20,12 +19,9 @@ from browsing import (
     no_horizontal_scroll,
     serious_violations,
     start_quote,
+    unfold,
 )
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
-
-from cpq.catalog.product_models import ModelFile
-from cpq.configuration.configurator import Configurator
-from cpq.web import configure_page as cp
 
 RITA_TOKEN = "cpq_demorita_demo-token-for-local-use-only-never-in-prod"
 
@@ -87,6 +83,7 @@ def test_rep_configures_a_bundle_on_a_phone(
     # Then the bare E100 gateway is closed by the default wireless nodes, and says so in words
     e100 = _option(page, "GW-E100")
     expect(e100).to_be_disabled()
+    unfold(e100)
     expect(_reason(page, "GW-E100")).to_be_visible()
     expect(_reason(page, "GW-E100")).to_contain_text("the E100 alone has no radio")
     expect(_reason(page, "GW-E100")).to_contain_text(
@@ -94,14 +91,14 @@ def test_rep_configures_a_bundle_on_a_phone(
     )
 
     # When she takes both wireless nodes off, the E100 opens, and the sensors need a choice
-    _updated(page, lambda: _option(page, "TS-WL-NODE").uncheck())
+    _updated(page, lambda: unfold(_option(page, "TS-WL-NODE")).uncheck())
     _updated(page, lambda: _option(page, "VS-WL-NODE").uncheck())
     expect(e100).to_be_enabled()
     expect(page.locator("#cfg-state")).to_contain_text("to fix")
     expect(page.locator("#cfg-problems")).to_contain_text("Sensors")
 
     # And picks the E100: now the wireless nodes are closed, greyed, with the reason beside them
-    _updated(page, lambda: e100.check())
+    _updated(page, lambda: unfold(e100).check())
     expect(e100).to_be_checked()
     for node in ("TS-WL-NODE", "VS-WL-NODE"):
         expect(_option(page, node)).to_be_disabled()
@@ -155,6 +152,107 @@ def test_rep_configures_a_bundle_on_a_phone(
     _shot(page, shots, "bundle-on-the-quote")
 
 
+def _height(page: Page) -> int:
+    return int(page.evaluate("document.scrollingElement.scrollHeight"))
+
+
+def _group(page: Page, name: str) -> Locator:
+    """A top-level option group (a ``details`` element)."""
+    return page.locator("#configure-form > details").filter(
+        has=page.locator(":scope > summary .group-name").get_by_text(name, exact=True)
+    )
+
+
+def _summary(page: Page, group: str) -> Locator:
+    """The summary a top-level option group folds to."""
+    return _group(page, group).locator(":scope > summary")
+
+
+def _focus_summary(page: Page, group: str) -> Locator:
+    """Tab from the back link to the summary of the folded ``group``, as a keyboard user."""
+    page.get_by_role("link", name=re.compile("Back to quote")).focus()
+    for _ in range(20):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.innerText").startswith(group):
+            break
+    summary = _summary(page, group)
+    expect(summary).to_be_focused()
+    return summary
+
+
+def test_option_groups_fold_to_what_is_chosen_and_open_with_the_keyboard(
+    server: str, phone: BrowserContext, browser: Browser, shots: Shots
+) -> None:
+    page = phone.new_page()
+    log_in(page, server, "rita")
+    start_quote(page, server, "rhein", "Rheinwerk")
+    _open_configurator(page, "Monitoring starter kit")
+
+    # Given the starter kit on a phone: every group folded to what is chosen and what it adds
+    folded = _height(page)
+    gateway = _summary(page, "Gateway")
+    expect(gateway).to_contain_text("1 \N{MULTIPLICATION SIGN} Edge gateway bundle")
+    expect(gateway.locator(".cfg-adds")).to_contain_text("€")
+    expect(page.locator("details[open]")).to_have_count(0)
+    expect(page.locator(".cfg-bar")).to_be_in_viewport()  # the total and the way to Add
+    no_horizontal_scroll(page)
+    _shot(page, shots, "folded")
+    # the page unfolded is what it was before groups folded: several times longer
+    page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+    unfolded = _height(page)
+    page.reload()
+    assert folded < 3 * 844, f"the folded configurator is {folded} px high"
+    assert folded * 3 < unfolded, (folded, unfolded)
+
+    # When the rep opens the sensors with the keyboard and unticks the temperature nodes
+    sensors = _focus_summary(page, "Sensors")
+    page.keyboard.press("Enter")
+    expect(_group(page, "Sensors")).to_have_attribute("open", "")
+    page.keyboard.press("Tab")
+    node = _option(page, "TS-WL-NODE")
+    expect(node).to_be_focused()
+    total = page.locator("#cfg-total")
+    before = total.inner_text()
+    adds = sensors.locator(".cfg-adds").inner_text()
+    _shot(page, shots, "sensors-opened")
+    _updated(page, lambda: page.keyboard.press("Space"))
+
+    # Then the price is updated, the group stays open where she is, its summary follows
+    expect(node).not_to_be_checked()
+    expect(node).to_be_focused()
+    expect(total).not_to_have_text(before)
+    expect(page.locator(".cfg-bar-total")).to_have_text(total.inner_text())
+    expect(_group(page, "Sensors")).to_have_attribute("open", "")
+    expect(sensors).not_to_contain_text("Wireless temperature node")
+    expect(sensors).to_contain_text("Wireless vibration node")
+    expect(sensors.locator(".cfg-adds")).not_to_have_text(adds)
+    expect(page.locator("details[open]")).to_have_count(1)
+    _shot(page, shots, "changed-by-keyboard")
+
+    # When she takes the last sensor off and folds the group: it still says what is to fix
+    _updated(page, lambda: _option(page, "VS-WL-NODE").press("Space"))
+    expect(page.locator("#cfg-state")).to_contain_text("1 to fix")
+    _focus_summary(page, "Sensors")
+    page.keyboard.press("Enter")
+    expect(_group(page, "Sensors")).not_to_have_attribute("open", "")
+    expect(sensors.locator(".cfg-to-fix")).to_contain_text("Sensors: choose 1 to 4 (none chosen)")
+    no_horizontal_scroll(page)
+    _shot(page, shots, "problem-folded")
+
+    # And axe finds nothing serious, folded or open (a context of its own, past the CSP)
+    context = browser.new_context(viewport={"width": 390, "height": 844}, bypass_csp=True)
+    try:
+        axe_page = context.new_page()
+        log_in(axe_page, server, "rita")
+        axe_page.goto(page.url)
+        problems = {"folded": serious_violations(axe_page)}
+        _summary(axe_page, "Gateway").click()
+        problems["open"] = serious_violations(axe_page)
+        assert problems == {"folded": [], "open": []}
+    finally:
+        context.close()
+
+
 def test_keyboard_region_closures_and_changing_the_line(
     server: str, desktop: BrowserContext, shots: Shots
 ) -> None:
@@ -170,12 +268,16 @@ def test_keyboard_region_closures_and_changing_the_line(
     )
     assert unlabelled == 0
 
-    # Tab from the back link reaches the region's radio buttons; the arrow keys choose one
+    # Tab from the back link reaches the region's folded group, Enter opens it, and Tab its
+    # radio buttons; the arrow keys choose one
     page.get_by_role("link", name=re.compile("Back to quote")).focus()
     for _ in range(10):
         page.keyboard.press("Tab")
-        if page.evaluate("document.activeElement.name") == "a.region":
+        if page.evaluate("document.activeElement.innerText").startswith("Region"):
             break
+    assert page.evaluate("document.activeElement.tagName") == "SUMMARY"
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.name") == "a.region"
     assert page.evaluate("document.activeElement.value") == "EU"
     # US is closed by the E200 LTE (EU bands only): the arrow goes past it to UK
@@ -188,9 +290,9 @@ def test_keyboard_region_closures_and_changing_the_line(
 
     # When the rep switches to the E300 and then to the US, the E200 LTE and the surge
     # protector close with their reasons
-    _updated(page, lambda: _option(page, "GW-E300").check())
+    _updated(page, lambda: unfold(_option(page, "GW-E300")).check())
     expect(page.get_by_label("US", exact=True)).to_be_enabled()
-    _updated(page, lambda: page.get_by_label("US", exact=True).check())
+    _updated(page, lambda: unfold(page.get_by_label("US", exact=True)).check())
     expect(_option(page, "GW-E200L")).to_be_disabled()
     expect(_reason(page, "GW-E200L")).to_contain_text("approved for European bands only")
     expect(_reason(page, "GW-E200L")).to_contain_text("You chose Region: US")
@@ -199,7 +301,7 @@ def test_keyboard_region_closures_and_changing_the_line(
     _shot(page, shots, "us-closes-options")
 
     # And a quantity out of bounds is an error at its field
-    cordsets = page.get_by_label(re.compile(r"^Quantity"))
+    cordsets = unfold(page.get_by_label(re.compile(r"^Quantity")))
     cordsets.fill("9")
     _updated(page, lambda: cordsets.press("Enter"))
     expect(page.locator(".field-error").first).to_contain_text("1 to 4")
@@ -234,7 +336,7 @@ def test_keyboard_region_closures_and_changing_the_line(
     page.get_by_role("link", name=re.compile("Line 1: Edge gateway bundle")).click()
     expect(_option(page, "GW-E300")).to_be_checked()
     expect(page.get_by_label("US", exact=True)).to_be_checked()
-    _updated(page, lambda: _option(page, "GW-E300W").check())
+    _updated(page, lambda: unfold(_option(page, "GW-E300W")).check())
     page.get_by_role("button", name="Update line 1").click()
     page.wait_for_url(re.compile(r"/quotes/[0-9a-f-]{36}$"))
     expect(page.locator(".line")).to_have_count(1)
@@ -302,133 +404,11 @@ def test_axe_finds_nothing_serious_on_the_configurator(server: str, browser: Bro
         problems = {"bundles": serious_violations(page)}
         page.get_by_role("link", name=re.compile("Monitoring starter kit")).click()
         expect(_option(page, "GW-E100")).to_be_disabled()
-        _updated(page, lambda: _option(page, "EM-MTR-3PCT").check())  # closed, added, a problem
+        _updated(
+            page, lambda: unfold(_option(page, "EM-MTR-3PCT")).check()
+        )  # closed, added, a problem
         expect(page.locator("#cfg-problems")).to_contain_text("current transformers")
         problems["configurator"] = serious_violations(page)
         assert problems == {"bundles": [], "configurator": []}
     finally:
         context.close()
-
-
-# --- the page's view model, without a browser --------------------------------------------------
-
-BOX = """
-bundles:
-  - code: BOX
-    name: Box
-    sku: KIT-BOX
-    attributes:
-      - {code: mains, name: Mains, values: ["230", "120"], default: "230"}
-    option_groups:
-      - code: psu
-        name: Power supply
-        min: 1
-        max: 1
-        options:
-          - {sku: P1, default: true, quantity: {fixed: 1}}
-          - {sku: P2, quantity: {fixed: 1}}
-      - code: extras
-        name: Extras
-        min: 0
-        max: 2
-        options:
-          - {sku: X1, quantity: {editable: {min: 1, max: 4, default: 1}}}
-          - {sku: SURGE, quantity: {fixed: 1}}
-    constraints:
-      - code: p2-brings-x1
-        message: P2 needs X1.
-        implies: {option: P2, adds: [X1]}
-      - code: surge-230
-        message: The surge protector is rated 230 V.
-        compatible: {option: SURGE, when: {mains: ["230"]}}
-"""
-
-
-class _Form:
-    def __init__(self, **fields: list[str]) -> None:
-        self.fields = {k.replace("__", "."): v for k, v in fields.items()}
-
-    def getlist(self, key: str) -> list[str]:
-        return self.fields.get(key, [])
-
-
-def _box(form: _Form | None) -> cp.ConfigureView:
-    bundle = ModelFile.model_validate(yaml.safe_load(BOX)).bundles[0]
-    configurator, problems = Configurator.build("BOX", {"BOX": bundle})
-    assert configurator is not None, problems
-    model = configurator.model
-    picks = cp.form_picks(model, form) if form else cp.default_picks(model)
-    was_read = cp.read(model, picks)
-    evaluated = cp.evaluate_all(model, was_read.choices, configurator.evaluate)
-    return cp.build(model, {"P2": "Power supply 5 A"}, picks, was_read, evaluated, None)
-
-
-def _by_sku(view: cp.ConfigureView) -> dict[str, cp.OptionView]:
-    return {o.sku: o for g in view.groups for o in g.options}
-
-
-def test_a_pick_in_a_single_choice_group_does_not_close_its_alternatives() -> None:
-    view = _box(None)  # the defaults: P1, mains 230
-
-    options = _by_sku(view)
-    assert [g.switch for g in view.groups] == [True, False]
-    assert options["P1"].checked and not options["P1"].disabled
-    assert not options["P2"].checked and not options["P2"].disabled  # a switch, not closed
-    assert [(v.value, v.checked, v.disabled) for v in view.attributes[0].values] == [
-        ("230", True, False),
-        ("120", False, False),
-    ]
-    assert view.ready and view.problems == ()
-
-
-def test_a_value_closes_an_option_and_says_why() -> None:
-    view = _box(_Form(g__psu=["psu/P1"], a__mains=["120"], count=["1"]))
-
-    surge = _by_sku(view)["SURGE"]
-    assert surge.disabled and not surge.checked
-    assert surge.why == cp.Why(
-        "closed", "The surge protector is rated 230 V.", "You chose Mains: 120."
-    )
-    assert [(v.value, v.disabled) for v in view.attributes[0].values] == [
-        ("230", False),
-        ("120", False),
-    ]
-
-
-def test_an_implied_option_is_added_ticked_and_locked_with_its_reason() -> None:
-    view = _box(_Form(g__psu=["psu/P2"], a__mains=["230"], count=["2"]))
-
-    x1 = _by_sku(view)["X1"]
-    assert x1.checked and x1.disabled
-    assert x1.why == cp.Why("added", "P2 needs X1.", "You chose Power supply 5 A.")
-    assert view.ready and view.count == "2"
-
-
-def test_typed_quantities_and_counts_are_checked_at_their_fields() -> None:
-    view = _box(
-        _Form(g__psu=["psu/P1"], g__extras=["extras/X1", "nope"], q__extras_X1=[], count=["0"])
-    )
-    assert _by_sku(view)["X1"].quantity == "1"  # just ticked: the default quantity
-
-    view = _box(
-        _Form(
-            g__psu=["psu/P1"],
-            g__extras=["extras/X1"],
-            **{"q__extras/X1": ["9"]},
-            count=["abc"],
-        )
-    )
-    assert not view.ready
-    assert view.errors == {
-        "q.extras/X1": "The quantity of X1 is 1 to 4, not 9.",
-        "count": "Give how many bundles: a number above 0, at most 6 decimals.",
-    }
-    assert _by_sku(view)["X1"].quantity == "9"  # kept as typed, to correct it
-
-
-def test_a_required_group_left_empty_is_a_problem_of_that_group() -> None:
-    view = _box(_Form(a__mains=["230"], count=["1"]))
-
-    assert not view.ready
-    assert view.groups[0].problem == "Power supply: choose one (none chosen)."
-    assert view.problems == ("Power supply: choose one (none chosen).",)

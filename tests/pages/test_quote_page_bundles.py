@@ -21,6 +21,7 @@ from browsing import (
     no_horizontal_scroll,
     serious_violations,
     start_quote,
+    unfold,
 )
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 
@@ -179,7 +180,7 @@ def test_a_configured_bundle_shows_its_total_and_nested_options(
     change.click()
     expect(page.get_by_role("heading", name="Monitoring starter kit")).to_be_visible()
     expect(_option(page, "VS-WL-NODE")).to_be_checked()
-    _updated(page, lambda: _option(page, "VS-WL-NODE").uncheck())
+    _updated(page, lambda: unfold(_option(page, "VS-WL-NODE")).uncheck())
     expect(page.locator("#cfg-state")).to_contain_text("Ready to add")
     page.get_by_role("button", name="Update line 2").click()
     page.wait_for_url(url)

@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from browsing import Shots, log_in, no_horizontal_scroll
+from browsing import Shots, log_in, no_horizontal_scroll, unfold
 from playwright.sync_api import BrowserContext, Locator, Page, expect
 from pypdf import PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject, PdfObject
@@ -136,12 +136,12 @@ def test_a_rep_sells_a_configured_bundle_and_a_manager_approves_it(
     # she takes the wireless nodes off and picks the bare E100 gateway...
     chosen = rita.locator("#summary-heading .hint")
     before = chosen.inner_text()
-    _answered(rita, lambda: _option(rita, "TS-WL-NODE").uncheck())
+    _answered(rita, lambda: unfold(_option(rita, "TS-WL-NODE")).uncheck())
     expect(chosen).not_to_have_text(before)
     _answered(rita, lambda: _option(rita, "VS-WL-NODE").uncheck())
     e100 = _option(rita, "GW-E100")
     expect(e100).to_be_enabled()
-    _answered(rita, lambda: e100.check())
+    _answered(rita, lambda: unfold(e100).check())
     expect(e100).to_be_checked()
     # ...which closes the wireless nodes, greyed, with the reason in words beside them
     for node in ("TS-WL-NODE", "VS-WL-NODE"):
