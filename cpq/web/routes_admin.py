@@ -17,8 +17,7 @@ from cpq.errors import CPQError, Forbidden, NotFound
 from cpq.repositories import sync_runs
 from cpq.services import people
 from cpq.web.render import page
-from cpq.web.routes_quotes import base
-from cpq.web.session import SignedIn, SignedInDep
+from cpq.web.session import SignedIn, SignedInDep, base
 
 router = APIRouter(include_in_schema=False)
 

@@ -29,9 +29,8 @@ from cpq.services.quote_pricing import price_content, terms_of
 from cpq.services.quotes import Context
 from cpq.web import configure_page as cp
 from cpq.web.render import is_htmx, page
-from cpq.web.routes_quotes import base, context_of
 from cpq.web.routing import PageRoute
-from cpq.web.session import SignedIn, SignedInDep
+from cpq.web.session import SignedIn, SignedInDep, base, context_of
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
 
