@@ -224,7 +224,21 @@ def quote_context(conn: Connection, ctx: Context, quote_id: str) -> dict[str, An
             before_quote_adjustments(totals["total"], adjustments) if totals else None
         ),
         "editable": "edit" in view["actions"],
+        "primary_action": primary_action(view["status"], view["actions"], bool(view["lines"])),
     }
+
+
+def primary_action(status: str, actions: Sequence[str], has_lines: bool) -> str | None:
+    """The rep's usual next step, the one button drawn as primary: submit a draft; send the
+    PDF of an approved (or again of a sent) quote; revise a rejected, declined or expired one.
+    None while it waits for approval, or when nothing is left to do."""
+    if "submit" in actions:
+        return "submit" if has_lines else None
+    if status in ("approved", "sent") and has_lines:
+        return "pdf"
+    if "revise" in actions:
+        return "revise"
+    return None
 
 
 def customer_names(conn: Connection, ids: set[str]) -> dict[str, str]:

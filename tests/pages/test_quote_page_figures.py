@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from pricing.builders import D, catalog, entry, item, line, price, rules
 
 from cpq.api.pricing import quote_out
@@ -17,6 +18,7 @@ from cpq.web.quote_page import (
     Step,
     before_quote_adjustments,
     line_views,
+    primary_action,
     quote_adjustments,
 )
 
@@ -93,3 +95,23 @@ def test_without_quote_adjustments_the_lines_end_at_their_amount() -> None:
     assert quote_adjustments(priced) == ()
     assert a.quote_shares == ()
     assert before_quote_adjustments(priced["totals"]["total"], ()) == D("200.00")
+
+
+@pytest.mark.parametrize(
+    ("status", "actions", "has_lines", "primary"),
+    [
+        ("draft", ["edit", "submit", "cancel"], True, "submit"),
+        ("draft", ["edit", "submit", "cancel"], False, None),
+        ("pending_approval", ["edit", "recall", "cancel"], True, None),
+        ("approved", ["send", "cancel", "revise"], True, "pdf"),
+        ("sent", ["accept", "decline", "cancel", "revise"], True, "pdf"),
+        ("rejected", ["edit", "cancel", "revise"], True, "revise"),
+        ("expired", ["revise"], True, "revise"),
+        ("accepted", [], True, None),
+        ("approved", [], True, "pdf"),  # an older version, or someone else's: read only
+    ],
+)
+def test_one_primary_action_per_status(
+    status: str, actions: list[str], has_lines: bool, primary: str | None
+) -> None:
+    assert primary_action(status, actions, has_lines) == primary
