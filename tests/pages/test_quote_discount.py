@@ -8,8 +8,14 @@ from __future__ import annotations
 import re
 from decimal import ROUND_HALF_UP, Decimal
 
-from browsing import Shots, add_product, log_in, no_horizontal_scroll, serious_violations
-from browsing import start_quote as new_quote
+from browsing import (
+    Shots,
+    add_product,
+    log_in,
+    no_horizontal_scroll,
+    serious_violations,
+    start_quote,
+)
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
@@ -34,7 +40,7 @@ def test_a_rep_gives_a_quote_discount_on_her_phone(
     # Given a draft quote for one gateway, at list price
     page = phone.new_page()
     log_in(page, server, "rita")
-    new_quote(page, server, "C-10001", "Rheinwerk")
+    start_quote(page, server, "C-10001", "Rheinwerk")
     add_product(page, "GW-E100", "GW-E100")
     before = total(page)
     expect(page.locator(".quote-adjustment")).to_have_count(0)
@@ -131,7 +137,7 @@ def test_a_stale_page_does_not_save_its_quote_discount(
 ) -> None:
     first = phone.new_page()
     log_in(first, server, "raj")
-    url = new_quote(first, server, "C-10003", "Van Loon")
+    url = start_quote(first, server, "C-10003", "Van Loon")
     add_product(first, "GW-E100", "GW-E100")
     second = other_phone.new_page()
     log_in(second, server, "raj")
@@ -157,7 +163,7 @@ def test_axe_finds_nothing_serious_with_a_quote_discount(server: str, browser: B
     try:
         page = context.new_page()
         log_in(page, server, "rita")
-        new_quote(page, server, "C-10001", "Rheinwerk")
+        start_quote(page, server, "C-10001", "Rheinwerk")
         add_product(page, "GW-E100", "GW-E100")
         page.locator(".quote-discount summary").click()
         quote_discount_field(page).fill("6")
