@@ -13,7 +13,7 @@ from fastapi.responses import Response
 from cpq.auth.principal import APPROVING_ROLES, Role
 from cpq.errors import CPQError, Forbidden
 from cpq.web.render import page
-from cpq.web.session import SignedIn, SignedInDep
+from cpq.web.session import SignedIn, SignedInDep, base
 
 
 class PageRefused(Exception):
@@ -26,12 +26,7 @@ class PageRefused(Exception):
 
 
 def refused_page(request: Request, signed: SignedIn, error: CPQError) -> Response:
-    context = {
-        "title": error.title,
-        "user": signed.who,
-        "csrf_token": signed.csrf_token,
-        "message": error.detail,
-    }
+    context = base(signed, error.title, message=error.detail)
     return page(request, "error.html.j2", context, error.status)
 
 

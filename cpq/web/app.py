@@ -14,6 +14,7 @@ from cpq.web import (
     routes_approvals,
     routes_auth,
     routes_configure,
+    routes_discounts,
     routes_lines,
     routes_people,
     routes_quotes,
@@ -51,6 +52,7 @@ def install(app: FastAPI) -> None:
     app.include_router(routes_auth.router)
     app.include_router(routes_quotes.router)
     app.include_router(routes_lines.router)
+    app.include_router(routes_discounts.router)
     app.include_router(routes_configure.router)
     app.include_router(routes_approvals.router)
     app.include_router(routes_admin.router)

@@ -14,7 +14,7 @@ from cpq.errors import NotFound
 from cpq.repositories import sync_runs
 from cpq.web.access import AdminDep, PageRefused
 from cpq.web.render import page
-from cpq.web.routes_quotes import base
+from cpq.web.session import base
 
 router = APIRouter(include_in_schema=False)
 

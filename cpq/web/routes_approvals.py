@@ -20,8 +20,7 @@ from cpq.services import approval_flow, delegations, people
 from cpq.web.access import ApproverDep, PageRefused
 from cpq.web.approval_page import approval_context, inbox
 from cpq.web.render import page
-from cpq.web.routes_quotes import base, context_of
-from cpq.web.session import SignedIn, SignedInDep
+from cpq.web.session import SignedIn, SignedInDep, base, context_of
 
 router = APIRouter(include_in_schema=False)
 

@@ -20,13 +20,13 @@ from cpq.errors import CPQError, InvalidInput, PreconditionFailed
 from cpq.quotes.lifecycle import QuoteStatus, editable
 from cpq.repositories import catalog_read
 from cpq.services import quotes
+from cpq.web.access import refused_page
 from cpq.web.configure.configuring import catalog_version, configure_bundle
 from cpq.web.configure.option_groups import ConfigureView
 from cpq.web.configure.quote_line import put_line
 from cpq.web.render import is_htmx, page
-from cpq.web.routes_quotes import base, context_of
 from cpq.web.routing import PageRoute
-from cpq.web.session import SignedIn, SignedInDep
+from cpq.web.session import SignedIn, SignedInDep, base, context_of
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
 
@@ -64,10 +64,6 @@ def _quote_facts(loaded: quotes.Loaded, signed: SignedIn) -> dict[str, Any]:
     }
 
 
-def _error_page(request: Request, signed: SignedIn, exc: CPQError) -> Response:
-    return page(request, "error.html.j2", base(signed, exc.title, message=exc.detail), exc.status)
-
-
 @router.get("/quotes/{quote_id}/configure")
 def bundles(
     request: Request, quote_id: str, signed: SignedInDep, engine: EngineDep, settings: SettingsDep
@@ -94,7 +90,7 @@ def bundles(
             ]
             names = catalog_read.item_names(conn, version, {ln["sku"] for ln in configured})
     except CPQError as exc:
-        return _error_page(request, signed, exc)
+        return refused_page(request, signed, exc)
     context = base(
         signed,
         "Configure a bundle",
@@ -137,7 +133,7 @@ def configure(
             loaded = quotes.load(conn, ctx, quote_id)
             shown = configure_bundle(conn, ctx, loaded, bundle, None, line_id=line)
     except CPQError as exc:
-        return _error_page(request, signed, exc)
+        return refused_page(request, signed, exc)
     return _answer(request, signed, loaded, shown)
 
 
@@ -168,7 +164,7 @@ def choose(
             answer = page(request, "_messages.html.j2", {"error": exc.detail}, exc.status)
             answer.headers.update({"HX-Retarget": "#main", "HX-Reswap": "afterbegin"})
             return answer
-        return _error_page(request, signed, exc)
+        return refused_page(request, signed, exc)
     if action != "add":
         return _answer(request, signed, loaded, shown)
     view: ConfigureView = shown["view"]

@@ -1,40 +1,28 @@
-"""Lines of a quote, changed in place: add from a catalog search, quantity, the rep's discount
-(with the approval it would need shown while typing), remove. Each change reprices the quote
-through ``quotes.edit`` and answers the new quote body (htmx) or redirects (a plain form)."""
+"""Lines of a quote, changed in place: add from a catalog search, change a quantity, remove.
+Each change reprices the quote through ``quotes.edit`` and answers the new quote body (htmx) or
+redirects (a plain form). A line's discount: ``routes_discounts.py``."""
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Form
 from fastapi.responses import Response
 from pydantic import ValidationError
 from sqlalchemy import Connection
 
-from cpq.api.deps import EngineDep, SettingsDep
 from cpq.api.quote_schemas import QuoteLineIn
 from cpq.errors import CPQError, InvalidInput, NotFound
 from cpq.repositories import catalog_read
 from cpq.services import quotes
-from cpq.web import discount_preview
+from cpq.web import typed_input
+from cpq.web.quote_action import OnQuoteDep, Posted
 from cpq.web.render import page
-from cpq.web.routes_quotes import (
-    Revision,
-    SearchText,
-    after_change,
-    base,
-    context_of,
-    error_text,
-    refused,
-)
+from cpq.web.routes_quotes import SearchText
 from cpq.web.routing import PageRoute
-from cpq.web.session import SignedInDep
+from cpq.web.typed_input import Typed
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
-
-Typed = Annotated[str, Form(max_length=30)]  # a number as typed; checked by _number
-MAX_QUANTITY = Decimal("1e12")
 
 
 def _checked(line: dict[str, Any]) -> dict[str, Any]:
@@ -57,42 +45,15 @@ def _replace(line_id: str, update: dict[str, Any]) -> quotes.Edit:
     return change
 
 
-def _run(
-    request: Request,
-    engine: EngineDep,
-    signed: SignedInDep,
-    settings: SettingsDep,
-    quote_id: str,
-    revision: int,
-    change: quotes.Edit,
-    notice: str,
-) -> Response:
-    ctx = context_of(signed, settings)
-    try:
-        with engine.begin() as conn:
-            quotes.edit(conn, ctx, quote_id, revision, change)
-    except CPQError as exc:
-        return refused(request, engine, signed, settings, quote_id, exc)
-    return after_change(request, engine, signed, settings, quote_id, notice)
-
-
 @router.get("/quotes/{quote_id}/catalog")
-def catalog_search(
-    request: Request,
-    quote_id: str,
-    signed: SignedInDep,
-    engine: EngineDep,
-    settings: SettingsDep,
-    q: SearchText = "",
-) -> Response:
+def catalog_search(on: OnQuoteDep, q: SearchText = "") -> Response:
     """Products matching ``q`` (SKU, name or description), each a button adding it; a bundle
     (a product model sells that SKU) links to its configurator instead, never a bare kit line."""
-    ctx = context_of(signed, settings)
     products: list[dict[str, Any]] = []
     bundles: dict[str, str] = {}
     try:
-        with engine.connect() as conn:
-            loaded = quotes.load(conn, ctx, quote_id)
+        with on.engine.connect() as conn:
+            loaded = quotes.load(conn, on.ctx, on.quote_id)
             version = loaded.version["catalog_version"] or catalog_read.resolve_version(conn, None)
             if q.strip() and version is not None:
                 products = list(
@@ -109,17 +70,16 @@ def catalog_search(
                 )
                 bundles = _bundle_codes(conn, version, {p["sku"] for p in products})
     except CPQError as exc:  # the quote is gone, or not the caller's
-        return page(request, "_messages.html.j2", {"error": exc.detail}, exc.status)
-    context = base(
-        signed,
+        return page(on.request, "_messages.html.j2", {"error": exc.detail}, exc.status)
+    context = on.base(
         "Products",
         q=q,
         products=products,
         bundles=bundles,
-        quote={"id": quote_id},
+        quote={"id": on.quote_id},
         revision=loaded.quote["revision"],
     )
-    return page(request, "_catalog_results.html.j2", context)
+    return page(on.request, "_catalog_results.html.j2", context)
 
 
 def _bundle_codes(conn: Connection, version: int, skus: set[str]) -> dict[str, str]:
@@ -135,19 +95,14 @@ def _bundle_codes(conn: Connection, version: int, skus: set[str]) -> dict[str, s
 
 @router.post("/quotes/{quote_id}/lines")
 def add_line(
-    request: Request,
-    quote_id: str,
-    signed: SignedInDep,
-    engine: EngineDep,
-    settings: SettingsDep,
-    revision: Revision,
+    action: Posted,
     sku: Annotated[str, Form(min_length=1, max_length=200)],
     quantity: Typed = "1",
 ) -> Response:
     try:
-        amount = _quantity(quantity)
+        amount = typed_input.quantity(quantity)
     except InvalidInput as exc:
-        return refused(request, engine, signed, settings, quote_id, exc)
+        return action.refused(exc)
 
     def change(
         terms: dict[str, Any], lines: list[dict[str, Any]]
@@ -157,59 +112,20 @@ def add_line(
         )
         return terms, [*lines, *(_checked(ln) for ln in new)]
 
-    return _run(request, engine, signed, settings, quote_id, revision, change, f"Added {sku}.")
+    return action.edit(change, f"Added {sku}.")
 
 
 @router.post("/quotes/{quote_id}/lines/{line_id}/quantity")
-def set_quantity(
-    request: Request,
-    quote_id: str,
-    line_id: str,
-    signed: SignedInDep,
-    engine: EngineDep,
-    settings: SettingsDep,
-    revision: Revision,
-    quantity: Typed,
-) -> Response:
+def set_quantity(action: Posted, line_id: str, quantity: Typed) -> Response:
     try:
-        amount = _quantity(quantity)
+        amount = typed_input.quantity(quantity)
     except InvalidInput as exc:
-        return refused(request, engine, signed, settings, quote_id, exc)
-    change = _replace(line_id, {"quantity": format(amount, "f")})
-    return _run(request, engine, signed, settings, quote_id, revision, change, "Quantity updated.")
-
-
-@router.post("/quotes/{quote_id}/lines/{line_id}/discount")
-def set_discount(
-    request: Request,
-    quote_id: str,
-    line_id: str,
-    signed: SignedInDep,
-    engine: EngineDep,
-    settings: SettingsDep,
-    revision: Revision,
-    discount_percent: Typed = "",
-    reason: Annotated[str, Form(max_length=500)] = "",
-) -> Response:
-    try:
-        percent = _percent(discount_percent)
-    except InvalidInput as exc:
-        return refused(request, engine, signed, settings, quote_id, exc)
-    change = discount_preview.set_line_discount(line_id, percent, reason.strip() or None)
-    notice = "Discount removed." if percent is None else "Discount saved."
-    return _run(request, engine, signed, settings, quote_id, revision, change, notice)
+        return action.refused(exc)
+    return action.edit(_replace(line_id, {"quantity": format(amount, "f")}), "Quantity updated.")
 
 
 @router.post("/quotes/{quote_id}/lines/{line_id}/remove")
-def remove_line(
-    request: Request,
-    quote_id: str,
-    line_id: str,
-    signed: SignedInDep,
-    engine: EngineDep,
-    settings: SettingsDep,
-    revision: Revision,
-) -> Response:
+def remove_line(action: Posted, line_id: str) -> Response:
     def change(
         terms: dict[str, Any], lines: list[dict[str, Any]]
     ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -217,58 +133,4 @@ def remove_line(
             raise NotFound(f"the quote has no line {line_id}")
         return terms, [ln for ln in lines if ln["id"] != line_id]
 
-    return _run(request, engine, signed, settings, quote_id, revision, change, "Line removed.")
-
-
-def _number(text: str, field: str) -> Decimal | None:
-    """A number as typed (``12,5`` or ``12.5 %`` too); None when empty."""
-    cleaned = text.strip().removesuffix("%").strip().replace(",", ".")
-    if not cleaned:
-        return None
-    try:
-        value = Decimal(cleaned)
-    except ArithmeticError:
-        raise InvalidInput(f"{text!r} is not a number", field=field) from None
-    exponent = value.as_tuple().exponent
-    if not value.is_finite() or not isinstance(exponent, int) or exponent < -6:
-        raise InvalidInput(f"{text!r}: give a number with at most 6 decimals", field=field)
-    return value
-
-
-def _percent(text: str) -> Decimal | None:
-    """The typed discount: empty is none; else a percent from 0 to 100."""
-    value = _number(text, "discount_percent")
-    if value is not None and not Decimal(0) <= value <= Decimal(100):
-        raise InvalidInput("a discount is a percent from 0 to 100", field="discount_percent")
-    return value
-
-
-def _quantity(text: str) -> Decimal:
-    value = _number(text, "quantity")
-    if value is None or not Decimal(0) < value <= MAX_QUANTITY:
-        raise InvalidInput("a quantity is a number above 0", field="quantity")
-    return value
-
-
-@router.get("/quotes/{quote_id}/lines/{line_id}/discount-preview")
-def preview_discount(
-    request: Request,
-    quote_id: str,
-    line_id: str,
-    signed: SignedInDep,
-    engine: EngineDep,
-    settings: SettingsDep,
-    revision: Annotated[int, Query(ge=1, le=2**31 - 1)],
-    discount_percent: Annotated[str, Query(max_length=30)] = "",
-) -> Response:
-    """What approval ``discount_percent`` on the line would need, not saving it."""
-    context = base(signed, "Approval preview", line_id=line_id, found=None, problem=None)
-    try:
-        percent = _percent(discount_percent)
-        if percent is not None:
-            context["found"] = discount_preview.preview(
-                engine, context_of(signed, settings), quote_id, revision, line_id, percent
-            )
-    except CPQError as exc:
-        context["problem"] = error_text(exc)
-    return page(request, "_discount_preview.html.j2", context)
+    return action.edit(change, "Line removed.")

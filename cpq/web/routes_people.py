@@ -22,8 +22,7 @@ from cpq.services import people
 from cpq.settings import Settings
 from cpq.web.access import AdminDep, PageRefused
 from cpq.web.render import page
-from cpq.web.routes_quotes import base
-from cpq.web.session import SignedIn
+from cpq.web.session import SignedIn, base
 
 router = APIRouter(include_in_schema=False)
 

@@ -1,9 +1,6 @@
 """A rep's quote pages: my quotes, a new quote for a customer, the quote page, submit, revise.
 
-Every change names the revision the page showed (a hidden ``revision`` field): a page that went
-stale gets the quote as it is now and says that the change was not saved, never overwriting
-what someone else saved in between.
-"""
+Every change names the revision the page showed (``quote_action.Posted``)."""
 
 from __future__ import annotations
 
@@ -13,95 +10,18 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from cpq.api.deps import EngineDep, SettingsDep
-from cpq.errors import CPQError, PreconditionFailed
+from cpq.errors import CPQError
 from cpq.repositories import catalog_read
 from cpq.services import approval_flow, quotes
-from cpq.services.quotes import Context
-from cpq.settings import Settings
-from cpq.web.quote_page import customer_names, quote_context
+from cpq.web.quote_action import OnQuoteDep, Posted
+from cpq.web.quote_page import customer_names
 from cpq.web.render import is_htmx, page
 from cpq.web.routing import PageRoute
-from cpq.web.session import SignedIn, SignedInDep
+from cpq.web.session import SignedInDep, base, context_of
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
 
-Revision = Annotated[int, Form(ge=1, le=2**31 - 1)]
 SearchText = Annotated[str, Query(max_length=200)]
-STALE = (
-    "This quote was changed elsewhere since this page was loaded, so your change was not "
-    "saved. Here it is as it is now: check it and make your change again."
-)
-
-
-def context_of(signed: SignedIn, settings: Settings) -> Context:
-    return Context.of(signed.who, settings)
-
-
-def base(signed: SignedIn, title: str, **more: Any) -> dict[str, Any]:
-    """What the base template needs: the title, the user, the CSRF token."""
-    return {"title": title, "user": signed.who, "csrf_token": signed.csrf_token, **more}
-
-
-def error_text(exc: CPQError) -> str:
-    if isinstance(exc, PreconditionFailed):
-        return STALE
-    return exc.detail
-
-
-def quote_page(
-    request: Request,
-    engine: EngineDep,
-    signed: SignedIn,
-    settings: Settings,
-    quote_id: str,
-    *,
-    notice: str | None = None,
-    error: str | None = None,
-    status_code: int = 200,
-    extra: dict[str, Any] | None = None,
-) -> Response:
-    """The quote page, or only its body for an htmx update."""
-    ctx = context_of(signed, settings)
-    try:
-        with engine.connect() as conn:
-            shown = quote_context(conn, ctx, quote_id)
-    except CPQError as exc:  # not there, or not the caller's to see
-        context = base(signed, exc.title, message=exc.detail)
-        return page(request, "error.html.j2", context, exc.status)
-    number = shown["quote"]["number"]
-    context = base(
-        signed, f"{number} · Quote", notice=notice, error=error, **shown, **(extra or {})
-    )
-    template = "_quote_body.html.j2" if is_htmx(request) else "quote.html.j2"
-    return page(request, template, context, status_code)
-
-
-def after_change(
-    request: Request,
-    engine: EngineDep,
-    signed: SignedIn,
-    settings: Settings,
-    quote_id: str,
-    notice: str,
-) -> Response:
-    """htmx: the new body; a plain form post: back to the quote page (post/redirect/get)."""
-    if is_htmx(request):
-        return quote_page(request, engine, signed, settings, quote_id, notice=notice)
-    return RedirectResponse(f"/quotes/{quote_id}", status_code=303)
-
-
-def refused(
-    request: Request,
-    engine: EngineDep,
-    signed: SignedIn,
-    settings: Settings,
-    quote_id: str,
-    exc: CPQError,
-) -> Response:
-    """The quote as it is now, with why the change was refused."""
-    return quote_page(
-        request, engine, signed, settings, quote_id, error=error_text(exc), status_code=exc.status
-    )
 
 
 @router.get("/quotes")
@@ -162,45 +82,25 @@ def create_quote(
 
 
 @router.get("/quotes/{quote_id}")
-def show_quote(
-    request: Request, quote_id: str, signed: SignedInDep, engine: EngineDep, settings: SettingsDep
-) -> Response:
-    return quote_page(request, engine, signed, settings, quote_id)
+def show_quote(on: OnQuoteDep) -> Response:
+    return on.page()
 
 
 @router.post("/quotes/{quote_id}/submit")
-def submit(
-    request: Request,
-    quote_id: str,
-    signed: SignedInDep,
-    engine: EngineDep,
-    settings: SettingsDep,
-    revision: Revision,
-) -> Response:
-    ctx = context_of(signed, settings)
+def submit(action: Posted) -> Response:
     try:
-        with engine.begin() as conn:
-            approval_flow.submit(conn, ctx, quote_id, revision, None)
+        with action.engine.begin() as conn:
+            approval_flow.submit(conn, action.ctx, action.quote_id, action.revision, None)
     except CPQError as exc:
-        return refused(request, engine, signed, settings, quote_id, exc)
-    return after_change(request, engine, signed, settings, quote_id, "Submitted.")
+        return action.refused(exc)
+    return action.done("Submitted.")
 
 
 @router.post("/quotes/{quote_id}/revise")
-def revise(
-    request: Request,
-    quote_id: str,
-    signed: SignedInDep,
-    engine: EngineDep,
-    settings: SettingsDep,
-    revision: Revision,
-) -> Response:
-    ctx = context_of(signed, settings)
+def revise(action: Posted) -> Response:
     try:
-        with engine.begin() as conn:
-            number = quotes.revise(conn, ctx, quote_id, revision)
+        with action.engine.begin() as conn:
+            number = quotes.revise(conn, action.ctx, action.quote_id, action.revision)
     except CPQError as exc:
-        return refused(request, engine, signed, settings, quote_id, exc)
-    return after_change(
-        request, engine, signed, settings, quote_id, f"Version {number} started as a draft."
-    )
+        return action.refused(exc)
+    return action.done(f"Version {number} started as a draft.")

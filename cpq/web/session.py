@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import quote, urlsplit
 
 import anyio
@@ -24,6 +24,8 @@ from cpq.auth import tokens
 from cpq.auth.principal import Principal
 from cpq.errors import Unauthorized
 from cpq.services import people
+from cpq.services.quotes import Context
+from cpq.settings import Settings
 
 CSRF_FIELD = "csrf_token"
 # Before there is a session, the login form is tied to the browser by this cookie (double
@@ -115,6 +117,16 @@ async def signed_in(request: Request, engine: EngineDep) -> SignedIn:
 
 
 SignedInDep = Annotated[SignedIn, Depends(signed_in)]
+
+
+def context_of(signed: SignedIn, settings: Settings) -> Context:
+    """The services' context of the signed-in user."""
+    return Context.of(signed.who, settings)
+
+
+def base(signed: SignedIn, title: str, **more: Any) -> dict[str, Any]:
+    """What the base template needs: the title, the user, the CSRF token."""
+    return {"title": title, "user": signed.who, "csrf_token": signed.csrf_token, **more}
 
 
 def new_login_csrf() -> str:

@@ -228,6 +228,7 @@ def _priced_line(line_id: str, parent: str | None, amount: str) -> dict[str, Any
         "list_price": amount,
         "net_unit_price": amount,
         "net_total": amount,
+        "amount": amount,
         "final_amount": amount,
     }
 

@@ -124,6 +124,13 @@ def test_an_approved_quote_gives_its_pdf_and_is_revised(
     page.get_by_role("button", name="Submit quote").click()  # no discount: approved at once
     expect(page.locator("#quote-status")).to_have_text("Approved")
     expect(page.get_by_label("Quantity")).to_have_count(0)  # approved: no editing
+    # the next step is sending the PDF: that is the one primary button; revising is secondary
+    expect(page.locator(".actions .primary")).to_have_count(1)
+    expect(page.get_by_role("link", name="Download PDF")).to_have_class(re.compile(r"\bprimary\b"))
+    expect(page.get_by_role("button", name="Revise (new version)")).not_to_have_class(
+        re.compile(r"\bprimary\b")
+    )
+    no_horizontal_scroll(page)
     shots(page, "approved")
     with page.expect_download() as download:
         page.get_by_role("link", name="Download PDF").click()
@@ -140,6 +147,7 @@ def test_an_approved_quote_gives_its_pdf_and_is_revised(
     expect(page.locator("#quote-status")).to_have_text("Draft")
     expect(page.locator(".eyebrow")).to_contain_text("version 2")
     expect(page.get_by_label("Quantity")).to_have_value("1")
+    expect(page.locator(".actions .primary")).to_have_text("Submit quote")  # a draft again
     shots(page, "revised")
 
 
