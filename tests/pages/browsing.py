@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import httpx
-from playwright.sync_api import Locator, Page
+from playwright.sync_api import BrowserContext, Locator, Page
 
 CHROMIUM = "/usr/bin/chromium"
 PASSWORD = "demo-password-1"  # the demo team's (docs/access.md)
@@ -81,3 +81,18 @@ def form_session(client: httpx.Client, username: str, page: str = "/quotes") -> 
     found = re.search(r'name="csrf_token" value="([^"]+)"', client.get(page).text)
     assert found
     return found.group(1)
+
+
+def rep_quote(
+    context: BrowserContext,
+    server: str,
+    rep: str,
+    search: str = "C-10001",
+    customer: str = "Rheinwerk",
+) -> Page:
+    """A new page of ``context`` where ``rep`` has logged in and started a quote for the
+    customer found by ``search``: the quote page."""
+    page = context.new_page()
+    log_in(page, server, rep)
+    start_quote(page, server, search, customer)
+    return page

@@ -17,8 +17,8 @@ from browsing import (
     add_product,
     log_in,
     no_horizontal_scroll,
+    rep_quote,
     serious_violations,
-    start_quote,
     unfold,
 )
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
@@ -61,9 +61,8 @@ def _open_configurator(page: Page, bundle_name: str) -> None:
 def test_rep_configures_a_bundle_on_a_phone(
     server: str, phone: BrowserContext, shots: Shots
 ) -> None:
-    page = phone.new_page()
-    log_in(page, server, "rita")
-    quote_url = start_quote(page, server, "rheinwerk", "Rheinwerk Chemie AG")
+    page = rep_quote(phone, server, "rita", "rheinwerk", "Rheinwerk Chemie AG")
+    quote_url = page.url
     add_product(page, "GW-E100", "GW-E100")
     total = page.locator("#quote-total")
     before = total.inner_text()
@@ -183,9 +182,7 @@ def _focus_summary(page: Page, group: str) -> Locator:
 def test_option_groups_fold_to_what_is_chosen_and_open_with_the_keyboard(
     server: str, phone: BrowserContext, browser: Browser, shots: Shots
 ) -> None:
-    page = phone.new_page()
-    log_in(page, server, "rita")
-    start_quote(page, server, "rhein", "Rheinwerk")
+    page = rep_quote(phone, server, "rita", "rhein", "Rheinwerk")
     _open_configurator(page, "Monitoring starter kit")
 
     # Given the starter kit on a phone: every group folded to what is chosen and what it adds
@@ -256,9 +253,7 @@ def test_option_groups_fold_to_what_is_chosen_and_open_with_the_keyboard(
 def test_keyboard_region_closures_and_changing_the_line(
     server: str, desktop: BrowserContext, shots: Shots
 ) -> None:
-    page = desktop.new_page()
-    log_in(page, server, "rita")
-    start_quote(page, server, "C-10001", "Rheinwerk")
+    page = rep_quote(desktop, server, "rita")
     _open_configurator(page, "Edge gateway bundle")
 
     # Every option is a real form control with a label
@@ -397,9 +392,7 @@ def test_axe_finds_nothing_serious_on_the_configurator(server: str, browser: Bro
     # axe is injected as a script: this context alone lets it past the pages' CSP
     context = browser.new_context(viewport={"width": 390, "height": 844}, bypass_csp=True)
     try:
-        page = context.new_page()
-        log_in(page, server, "rita")
-        start_quote(page, server, "rhein", "Rheinwerk")
+        page = rep_quote(context, server, "rita", "rhein", "Rheinwerk")
         page.get_by_role("link", name="Configure a bundle").click()
         problems = {"bundles": serious_violations(page)}
         page.get_by_role("link", name=re.compile("Monitoring starter kit")).click()

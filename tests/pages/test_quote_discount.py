@@ -13,8 +13,8 @@ from browsing import (
     add_product,
     log_in,
     no_horizontal_scroll,
+    rep_quote,
     serious_violations,
-    start_quote,
 )
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 
@@ -38,9 +38,7 @@ def test_a_rep_gives_a_quote_discount_on_her_phone(
     server: str, phone: BrowserContext, shots: Shots
 ) -> None:
     # Given a draft quote for one gateway, at list price
-    page = phone.new_page()
-    log_in(page, server, "rita")
-    start_quote(page, server, "C-10001", "Rheinwerk")
+    page = rep_quote(phone, server, "rita")
     add_product(page, "GW-E100", "GW-E100")
     before = total(page)
     expect(page.locator(".quote-adjustment")).to_have_count(0)
@@ -135,9 +133,8 @@ def test_the_quote_discount_form_works_without_javascript(
 def test_a_stale_page_does_not_save_its_quote_discount(
     server: str, phone: BrowserContext, other_phone: BrowserContext, shots: Shots
 ) -> None:
-    first = phone.new_page()
-    log_in(first, server, "raj")
-    url = start_quote(first, server, "C-10003", "Van Loon")
+    first = rep_quote(phone, server, "raj", "C-10003", "Van Loon")
+    url = first.url
     add_product(first, "GW-E100", "GW-E100")
     second = other_phone.new_page()
     log_in(second, server, "raj")
@@ -161,9 +158,7 @@ def test_axe_finds_nothing_serious_with_a_quote_discount(server: str, browser: B
     # axe is injected as a script: this context alone lets it past the pages' CSP
     context = browser.new_context(**PHONE, bypass_csp=True)  # type: ignore[arg-type]
     try:
-        page = context.new_page()
-        log_in(page, server, "rita")
-        start_quote(page, server, "C-10001", "Rheinwerk")
+        page = rep_quote(context, server, "rita")
         add_product(page, "GW-E100", "GW-E100")
         page.locator(".quote-discount summary").click()
         quote_discount_field(page).fill("6")

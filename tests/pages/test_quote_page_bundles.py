@@ -17,10 +17,9 @@ import httpx
 from browsing import (
     Shots,
     add_product,
-    log_in,
     no_horizontal_scroll,
+    rep_quote,
     serious_violations,
-    start_quote,
     unfold,
 )
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
@@ -104,9 +103,8 @@ def _check_figures(page: Page, server: str, quote_id: str, line_id: str) -> list
 def test_a_bundle_found_in_the_catalog_opens_its_configurator(
     server: str, phone: BrowserContext, shots: Shots
 ) -> None:
-    page = phone.new_page()
-    log_in(page, server, "rita")
-    url = start_quote(page, server, "rheinwerk", "Rheinwerk Chemie AG")
+    page = rep_quote(phone, server, "rita", "rheinwerk", "Rheinwerk Chemie AG")
+    url = page.url
     quote_id = url.rsplit("/", 1)[1]
 
     # A plain product is still a button that adds it
@@ -136,9 +134,8 @@ def test_a_bundle_found_in_the_catalog_opens_its_configurator(
 def test_a_configured_bundle_shows_its_total_and_nested_options(
     server: str, phone: BrowserContext, shots: Shots
 ) -> None:
-    page = phone.new_page()
-    log_in(page, server, "rita")
-    url = start_quote(page, server, "rheinwerk", "Rheinwerk Chemie AG")
+    page = rep_quote(phone, server, "rita", "rheinwerk", "Rheinwerk Chemie AG")
+    url = page.url
     quote_id = url.rsplit("/", 1)[1]
     add_product(page, "GW-E100", "GW-E100")  # line 1: a plain product
 
@@ -199,9 +196,8 @@ def test_axe_finds_nothing_serious_with_a_bundle_on_the_quote(
     # axe is injected as a script: this context alone lets it past the pages' CSP
     context = browser.new_context(viewport={"width": 390, "height": 844}, bypass_csp=True)
     try:
-        page = context.new_page()
-        log_in(page, server, "rita")
-        url = start_quote(page, server, "rhein", "Rheinwerk")
+        page = rep_quote(context, server, "rita", "rhein", "Rheinwerk")
+        url = page.url
         page.get_by_label("Search the catalog").fill("KIT-")
         bundle = page.locator("#catalog-results").get_by_role("link", name=re.compile("MON-START"))
         expect(bundle).to_be_visible()

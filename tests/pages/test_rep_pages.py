@@ -12,6 +12,7 @@ from browsing import (
     add_product,
     log_in,
     no_horizontal_scroll,
+    rep_quote,
     serious_violations,
     start_quote,
 )
@@ -46,9 +47,8 @@ def test_every_rep_page_fits_a_390px_phone(
 def test_a_stale_page_does_not_overwrite_a_newer_change(
     server: str, phone: BrowserContext, shots: Shots
 ) -> None:
-    first = phone.new_page()
-    log_in(first, server, "raj")
-    url = start_quote(first, server, "C-10003", "Van Loon")
+    first = rep_quote(phone, server, "raj", "C-10003", "Van Loon")
+    url = first.url
     add_product(first, "GW-E100", "GW-E100")
     second = phone.new_page()  # the same rep, the same quote, in another tab
     second.goto(url)
@@ -117,9 +117,7 @@ def test_a_rep_works_the_pages_with_the_keyboard(
 def test_an_approved_quote_gives_its_pdf_and_is_revised(
     server: str, phone: BrowserContext, shots: Shots
 ) -> None:
-    page = phone.new_page()
-    log_in(page, server, "raj")
-    start_quote(page, server, "C-10001", "Rheinwerk")
+    page = rep_quote(phone, server, "raj")
     add_product(page, "GW-E100", "GW-E100")
     page.get_by_role("button", name="Submit quote").click()  # no discount: approved at once
     expect(page.locator("#quote-status")).to_have_text("Approved")
