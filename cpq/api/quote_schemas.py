@@ -55,6 +55,7 @@ CONTROLLED = {
 }
 
 Text = Annotated[str, StringConstraints(max_length=5000)]
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 LocaleTag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=35)]
 Comment = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)]
 
@@ -101,6 +102,11 @@ class TermsIn(_In):
     codes: Annotated[list[Code], Field(max_length=50)] | None = None
     term_months: Term | None = None
     quote_discount_percent: Percent | None = None
+    quote_discount_reason: Reason | None = Field(
+        None,
+        description="Why the rep gives the quote discount: shown to approvers, not on the "
+        "customer's document. Needs a quote discount; clearing the discount clears it.",
+    )
     title: Text | None = None
     notes: Text | None = None
     locale: LocaleTag | None = Field(
@@ -236,6 +242,7 @@ class QuoteOut(QuoteSummaryOut):
     codes: list[str]
     term_months: int | None
     quote_discount_percent: Money | None
+    quote_discount_reason: str | None
     title: str | None
     notes: str | None
     locale: str = Field(description="BCP 47: how the quote's documents are written.")

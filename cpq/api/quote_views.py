@@ -159,6 +159,7 @@ def quote_view(conn: Connection, who: Principal, loaded: Loaded) -> dict[str, An
                 "codes",
                 "term_months",
                 "quote_discount_percent",
+                "quote_discount_reason",
                 "title",
                 "notes",
                 "locale",

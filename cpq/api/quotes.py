@@ -53,6 +53,7 @@ TERMS = (
     "codes",
     "term_months",
     "quote_discount_percent",
+    "quote_discount_reason",
 )
 HEADER = ("title", "notes", "locale", "crm_opportunity_id", "crm_account_id")
 

@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Any
 
+from cpq.pricing.quote_level import MANUAL_QUOTE_DISCOUNT
 from cpq.pricing.waterfall import PricedLine, PricedQuote, Step
 
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
 PLACES = Decimal("0.0001")
 MANUAL_STEPS = frozenset({Step.MANUAL_PRICE, Step.MANUAL_DISCOUNT})
-MANUAL_QUOTE_DISCOUNT = "manual_quote_discount"  # the kind cpq/pricing/quote_level.py gives it
 
 
 def up(value: Decimal) -> Decimal:

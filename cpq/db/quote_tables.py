@@ -66,6 +66,8 @@ class QuoteVersionRow(SQLModel, table=True):
     payment_terms: str | None = Field(default=None, max_length=50)
     term_months: int | None = None
     quote_discount_percent: Decimal | None = Field(default=None, sa_type=ExactDecimal())
+    # why the rep gives it: for the approver, never on the customer's document
+    quote_discount_reason: str | None = Field(default=None, max_length=500)
     valid_until: date
     # BCP 47 (de-DE, en-GB, de-CH): how the quote's documents write numbers, dates and words
     locale: str = Field(

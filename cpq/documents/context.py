@@ -18,6 +18,7 @@ from babel.numbers import format_currency, format_decimal, format_percent
 
 from cpq.documents.labels import LANGUAGES, labels_for
 from cpq.money import quantize
+from cpq.pricing.quote_level import MANUAL_QUOTE_DISCOUNT
 
 # A quote in one of these states has been approved (or needed no approval): its document is
 # clean. Every other state renders with the draft watermark.
@@ -98,6 +99,20 @@ class _Formats:
 
     def day(self, value: Any) -> str:
         return format_date(_day(value), format="medium", locale=self.locale)
+
+
+def _adjustment(
+    adjustment: Mapping[str, Any],
+    version: Mapping[str, Any],
+    fmt: _Formats,
+    labels: Mapping[str, str],
+) -> str:
+    """What the customer reads of a quote-level adjustment: the rep's quote discount in the
+    document's language (its reason is for the approver only), a rule's its description."""
+    if adjustment.get("kind") == MANUAL_QUOTE_DISCOUNT and version.get("quote_discount_percent"):
+        ratio = Decimal(version["quote_discount_percent"]) / 100
+        return labels["quote_discount"].format(percent=fmt.percent(ratio))
+    return str(adjustment.get("description") or adjustment.get("kind") or "")
 
 
 def _discount(line: Mapping[str, Any], fmt: _Formats) -> str:
@@ -243,7 +258,7 @@ def quote_context(
         "lines": rows,
         "adjustments": [
             {
-                "description": str(a.get("description") or a.get("kind") or ""),
+                "description": _adjustment(a, version, fmt, labels),
                 "amount": fmt.money(a.get("amount")),
             }
             for a in priced.get("quote_adjustments", [])

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
 CENT = Decimal("0.01")
+MANUAL_QUOTE_DISCOUNT = "manual_quote_discount"  # the kind of the rep's quote discount
 
 
 def _specificity(scope: M.Scope) -> int:
@@ -166,7 +167,7 @@ class QuoteLevel:
         if given.reason:
             why += f" ({given.reason})"
         adjustment = self._split(
-            "manual_quote_discount", None, why, basis, amount, self.lines, self.running
+            MANUAL_QUOTE_DISCOUNT, None, why, basis, amount, self.lines, self.running
         )
         if adjustment is not None:
             self._commit(adjustment)

@@ -33,6 +33,7 @@ TERMS = (
     "payment_terms",
     "term_months",
     "quote_discount_percent",
+    "quote_discount_reason",
     "valid_until",
 )
 
@@ -64,7 +65,11 @@ def _context(terms: Mapping[str, Any], pricing_date: date) -> PricingContext:
         codes=frozenset(terms.get("codes") or ()),
         term_months=terms.get("term_months"),
         quote_discount=(
-            ManualDiscount(DiscountKind.PERCENT, Decimal(percent)) if percent is not None else None
+            ManualDiscount(
+                DiscountKind.PERCENT, Decimal(percent), terms.get("quote_discount_reason")
+            )
+            if percent is not None
+            else None
         ),
     )
 

@@ -216,6 +216,23 @@ def with_defaults(ctx: Context, terms: dict[str, Any]) -> dict[str, Any]:
     return terms
 
 
+def settle_quote_discount(before: Mapping[str, Any] | None, terms: dict[str, Any]) -> None:
+    """A reason belongs to a quote discount: removing the discount removes its reason; a reason
+    for no discount at all is refused."""
+    reason = terms.get("quote_discount_reason")
+    if terms.get("quote_discount_percent") is not None or reason is None:
+        return
+    had = before is not None and before.get("quote_discount_percent") is not None
+    if had and before is not None and before.get("quote_discount_reason") == reason:
+        terms["quote_discount_reason"] = None  # the discount went, and its reason with it
+        return
+    raise InvalidInput(
+        "quote_discount_reason: there is no quote discount to give a reason for; "
+        "give quote_discount_percent with it",
+        field="quote_discount_reason",
+    )
+
+
 def create(
     conn: Connection,
     ctx: Context,
@@ -226,6 +243,7 @@ def create(
     """A new quote owned by the caller, priced on the latest catalog and rules: as written."""
     # Every term, as a stored version has them (so that an edit changing none keeps the hash).
     terms = with_defaults(ctx, {name: None for name in TERMS} | dict(terms))
+    settle_quote_discount(None, terms)
     catalog_version = settle_customer(conn, terms, None)
     lines = number_lines(lines)
     pricing = _price(conn, ctx, terms, lines, pinned=None, catalog_version=catalog_version)
@@ -332,6 +350,7 @@ def edit(
     assert version is not None
     terms, lines = change(terms_of(version), [dict(ln) for ln in version["lines"]])
     terms = with_defaults(ctx, dict(terms))
+    settle_quote_discount(version, terms)
     within_line_limit(lines, ctx.max_lines)
     if (terms.get("customer"), terms.get("currency")) != (version["customer"], version["currency"]):
         settle_customer(conn, terms, version["catalog_version"])

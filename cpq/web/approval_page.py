@@ -244,6 +244,7 @@ def approval_context(conn: Connection, ctx: Context, approval_id: int) -> dict[s
         "customer_name": _customer_name(conn, version),
         "lines": approval_lines(priced, version["lines"], row["reasons"], row["figures"]),
         "figures": row["figures"],
+        "quote_discount": (version["quote_discount_percent"], version["quote_discount_reason"]),
         "reasons": [
             {
                 **reason,

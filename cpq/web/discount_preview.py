@@ -57,22 +57,23 @@ def set_line_discount(line_id: str, percent: Decimal | None, reason: str | None)
     return change
 
 
-def set_quote_discount(percent: Decimal | None) -> quotes.Edit:
-    """The edit that gives the whole quote the rep's percent discount (None removes it)."""
+def set_quote_discount(percent: Decimal | None, reason: str | None) -> quotes.Edit:
+    """The edit that gives the whole quote the rep's percent discount and its reason (None
+    removes both)."""
 
     def change(
         terms: dict[str, Any], lines: list[dict[str, Any]]
     ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-        return {**terms, "quote_discount_percent": percent}, lines
+        kept = reason if percent is not None else None
+        return {**terms, "quote_discount_percent": percent, "quote_discount_reason": kept}, lines
 
     return change
 
 
 def set_discount(line_id: str | None, percent: Decimal | None, reason: str | None) -> quotes.Edit:
-    """The rep's discount on ``line_id``, or on the quote (None; a quote discount keeps no
-    reason)."""
+    """The rep's discount on ``line_id``, or on the quote (None)."""
     if line_id is None:
-        return set_quote_discount(percent)
+        return set_quote_discount(percent, reason)
     return set_line_discount(line_id, percent, reason)
 
 

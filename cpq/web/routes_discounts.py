@@ -1,5 +1,5 @@
-"""The rep's discounts on the quote page: a line's (with its reason) and the quote discount (a
-percent off the whole quote, spread over its lines by the pricing engine).
+"""The rep's discounts on the quote page, each with its reason for the approver: a line's and
+the quote discount (a percent off the whole quote, spread over its lines by the pricing engine).
 
 Each is saved through ``quotes.edit`` at the revision the page showed; empty removes it. While
 it is typed, the page shows the approval it would need and the largest discount of its kind
@@ -69,8 +69,10 @@ def preview_line_discount(
 
 
 @router.post("/quotes/{quote_id}/discount")
-def set_quote_discount(action: Posted, quote_discount_percent: Typed = "") -> Response:
-    return _save(action, None, quote_discount_percent, None, QUOTE_FIELD)
+def set_quote_discount(
+    action: Posted, quote_discount_percent: Typed = "", reason: Reason = ""
+) -> Response:
+    return _save(action, None, quote_discount_percent, reason.strip() or None, QUOTE_FIELD)
 
 
 @router.get("/quotes/{quote_id}/discount-preview")

@@ -62,6 +62,35 @@ def test_totals_and_quote_adjustments_come_from_the_priced_quote() -> None:
     assert found["adjustments"] == [{"description": "Loyalty 2%", "amount": "-€25.20"}]
 
 
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("en", "Discount of 8.5% on the quote"),
+        ("de", "Rabatt von 8,5\xa0% auf das Angebot"),
+    ],
+)
+def test_the_reps_quote_discount_is_worded_for_the_customer_without_its_reason(
+    lang: str, words: str
+) -> None:
+    given = {
+        "kind": "manual_quote_discount",
+        "description": "8.5% off the quote by the rep (matches the competitor)",
+        "amount": "-104.93",
+    }
+    priced = {**version([line(1)])["priced"], "quote_adjustments": [given]}
+
+    found = context(
+        [line(1)],
+        lang=lang,
+        priced=priced,
+        quote_discount_percent="8.5",
+        quote_discount_reason="matches the competitor",
+    )
+
+    assert [a["description"] for a in found["adjustments"]] == [words]
+    assert "competitor" not in render_quote_html(found)
+
+
 def test_an_undiscounted_line_shows_no_discount() -> None:
     rows = context([line(1, net_unit_price="120.00")])["lines"]
 

@@ -64,7 +64,11 @@ def test_a_rep_gives_a_quote_discount_on_her_phone(
     shots(page, "quote-discount-needs-approval")
     assert total(page) == before  # only previewed: nothing saved yet
 
-    # And saves it with Enter: the totals show the discount and why, the total drops by 8%
+    # And gives the approver her reason, and saves it with Enter: the totals show the discount
+    # and why, the total drops by 8%
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("Reason for the quote discount")).to_be_focused()
+    page.keyboard.type("Renewal of the framework deal")
     page.keyboard.press("Enter")
     expect(page.get_by_role("status")).to_have_text("Quote discount saved.")
     off = (before * Decimal("0.08")).quantize(Decimal("0.01"), ROUND_HALF_UP)
@@ -72,10 +76,14 @@ def test_a_rep_gives_a_quote_discount_on_her_phone(
     assert total(page) == before - off
     adjustment = page.locator(".quote-adjustment")
     expect(adjustment).to_contain_text("Quote discount")
-    expect(adjustment).to_contain_text("8% off the quote by the rep")
+    expect(adjustment).to_contain_text(
+        "8% off the quote by the rep (Renewal of the framework deal)"
+    )
     assert euros(adjustment.locator("dd").inner_text()) == -off
     assert euros(page.locator("#totals-lines").inner_text()) == before
-    expect(page.locator(".quote-discount summary")).to_have_text("Quote discount: 8%")
+    expect(page.locator(".quote-discount summary")).to_have_text(
+        "Quote discount: 8% · Renewal of the framework deal"
+    )
     expect(quote_discount_field(page)).to_have_value("8")
 
     # And the line's price waterfall shows its share, down to the line's amount

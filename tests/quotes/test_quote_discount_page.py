@@ -42,7 +42,7 @@ def _preview(world: World, quote: dict[str, Any], percent: str) -> discount_prev
 
 
 def _save(world: World, quote: dict[str, Any], percent: str | None) -> None:
-    change = discount_preview.set_quote_discount(Decimal(percent) if percent else None)
+    change = discount_preview.set_quote_discount(Decimal(percent) if percent else None, None)
     with world.engine.begin() as conn:
         quotes.edit(conn, _rita(world), quote["id"], _revision(quote), change)
 
