@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from databases import PG_URL, WORKER, _admin_engine, backend, fresh_database
+from hypothesis import settings
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 
@@ -21,6 +22,11 @@ from cpq.db.engine import make_engine, normalise_url
 from cpq.db.migrate import upgrade
 
 __all__ = ["PG_URL", "backend", "fresh_database"]
+
+# The suite runs on busy CI machines, beside browsers and servers: a property test's examples
+# are judged by what they find, never by how long one took (speed is measured in bench/).
+settings.register_profile("cpq", deadline=None)
+settings.load_profile("cpq")
 
 
 @pytest.fixture(scope="session")
