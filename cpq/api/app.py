@@ -42,6 +42,8 @@ from cpq.webhooks.runner import WebhookWorker
 DESCRIPTION = """
 Configure-price-quote service. The catalog (items, price lists, customers, exchange rates) is a
 read-only replica of the back office, synced as versioned snapshots; writes to it answer 405.
+Every other operation but `/healthz`, `/readyz` and logging in takes a credential, as its
+`security` says: an API token, or a web session (with its CSRF token on changes).
 Errors are RFC 9457 `application/problem+json`. Listings use cursor pagination: pass
 `next_cursor` back as `cursor`; a catalog listing stays on one catalog version across pages.
 """
