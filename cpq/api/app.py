@@ -123,7 +123,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(limits.RateLimit, engine=app.state.engine, settings=settings)
     app.include_router(health.router)
     app.include_router(catalog.router)
-    app.include_router(catalog.read_only)
+    app.include_router(catalog.refused_writes)
     app.include_router(sync_runs.router)
     app.include_router(pricing.router)
     app.include_router(configurations.router)

@@ -1,7 +1,7 @@
 """Read-only catalog: the back office owns this data, so every write answers 405.
 
-Reading it (customers, price lists, products) takes a credential with the ``quotes:read`` scope;
-the 405s need none, as they answer the same to anyone and read nothing."""
+Reading it (products, price lists, customers, product models) takes a credential with the
+``quotes:read`` scope; the 405s need none, as they answer the same to anyone and read nothing."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ router = APIRouter(
     dependencies=[require(Scope.QUOTES_READ)],
     responses=responses(401, 403),
 )
-read_only = APIRouter(prefix="/v1", tags=["catalog"])
+refused_writes = APIRouter(prefix="/v1", tags=["catalog"])
 
 Limit = Annotated[int, Query(ge=1, le=500, description="Page size")]
 Cursor = Annotated[str | None, Query(description="From `next_cursor` of the previous page")]
@@ -204,7 +204,7 @@ for _path in _READ_ONLY_PATHS:
         "".join(c if c.isalnum() else "_" for c in _path.strip("/")).replace("__", "_").strip("_")
     )
     for _method in _WRITES:
-        read_only.add_api_route(
+        refused_writes.add_api_route(
             _path,
             _read_only,
             methods=[_method],
