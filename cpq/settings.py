@@ -29,7 +29,8 @@ class Settings(BaseSettings):
     # The pricing rule set: every *.yaml file of this folder, reviewed like code.
     rules_dir: Path = REPO_ROOT / "pricing_rules"
 
-    # Bearer token that allows a back office to push an export over HTTP (POST /v1/sync-runs).
+    # Bearer token that allows a back office to push an export over HTTP (POST /v1/sync-runs)
+    # and to read the sync history (GET /v1/sync-runs).
     # Unset means syncing over HTTP is switched off; the CLI always works.
     sync_token: SecretStr | None = None
 

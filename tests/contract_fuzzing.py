@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import zlib
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -51,6 +52,8 @@ class Report:
     requests: int = 0
     failures: list[str] = field(default_factory=list)
     linked: list[tuple[str, int]] = field(default_factory=list)  # (operation, status)
+    # operation -> the statuses of its answers that kept to the schema
+    statuses: defaultdict[str, Counter[int]] = field(default_factory=lambda: defaultdict(Counter))
 
 
 @contextmanager
@@ -113,9 +116,11 @@ def _fuzz(
     def run(case: Case[Any]) -> None:
         report.requests += 1
         try:
-            case.call_and_validate(base_url=url, session=session, checks=CHECKS)
+            answer = case.call_and_validate(base_url=url, session=session, checks=CHECKS)
         except (AssertionError, FailureGroup) as failure:
             report.failures.append(f"{operation.label} ({mode}): {failure}")
+        else:
+            report.statuses[operation.label][answer.status_code] += 1
 
     try:
         run()

@@ -42,6 +42,8 @@ from cpq.webhooks.runner import WebhookWorker
 DESCRIPTION = """
 Configure-price-quote service. The catalog (items, price lists, customers, exchange rates) is a
 read-only replica of the back office, synced as versioned snapshots; writes to it answer 405.
+Every other operation but `/healthz`, `/readyz` and logging in takes a credential, as its
+`security` says: an API token, or a web session (with its CSRF token on changes).
 Errors are RFC 9457 `application/problem+json`. Listings use cursor pagination: pass
 `next_cursor` back as `cursor`; a catalog listing stays on one catalog version across pages.
 """
@@ -121,6 +123,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(limits.RateLimit, engine=app.state.engine, settings=settings)
     app.include_router(health.router)
     app.include_router(catalog.router)
+    app.include_router(catalog.refused_writes)
     app.include_router(sync_runs.router)
     app.include_router(pricing.router)
     app.include_router(configurations.router)

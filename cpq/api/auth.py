@@ -92,6 +92,7 @@ def set_cookie(
     response_model=SessionOut,
     responses=responses(401, 422),
     summary="Log in: sets the session cookie and answers the CSRF token",
+    openapi_extra={"security": []},  # its 401 is a wrong password, not a missing credential
 )
 def log_in(
     body: LoginIn, engine: EngineDep, settings: SettingsDep, response: Response

@@ -1,4 +1,7 @@
-"""Read-only catalog: the back office owns this data, so every write answers 405."""
+"""Read-only catalog: the back office owns this data, so every write answers 405.
+
+Reading it (products, price lists, customers, product models) takes a credential with the
+``quotes:read`` scope; the 405s need none, as they answer the same to anyone and read nothing."""
 
 from __future__ import annotations
 
@@ -19,10 +22,18 @@ from cpq.api.schemas import (
     ProductModelOut,
     ProductSummary,
 )
+from cpq.api.security import require
+from cpq.auth.principal import Scope
 from cpq.errors import InvalidInput, NotFound, ReadOnlyResource
 from cpq.repositories import catalog_read
 
-router = APIRouter(prefix="/v1", tags=["catalog"])
+router = APIRouter(
+    prefix="/v1",
+    tags=["catalog"],
+    dependencies=[require(Scope.QUOTES_READ)],
+    responses=responses(401, 403),
+)
+refused_writes = APIRouter(prefix="/v1", tags=["catalog"])
 
 Limit = Annotated[int, Query(ge=1, le=500, description="Page size")]
 Cursor = Annotated[str | None, Query(description="From `next_cursor` of the previous page")]
@@ -193,7 +204,7 @@ for _path in _READ_ONLY_PATHS:
         "".join(c if c.isalnum() else "_" for c in _path.strip("/")).replace("__", "_").strip("_")
     )
     for _method in _WRITES:
-        router.add_api_route(
+        refused_writes.add_api_route(
             _path,
             _read_only,
             methods=[_method],

@@ -1,7 +1,8 @@
 """``POST /v1/configurations/evaluate`` and ``/complete``: configure a bundle of the catalog.
 
-Nothing is stored. Options are named by id (``group/SKU``, nested ``group/SKU/group/SKU``) or by
-a SKU found once in the bundle; quantities go out as decimal strings.
+Nothing is stored; it takes a credential with the ``quotes:read`` scope. Options are named by id
+(``group/SKU``, nested ``group/SKU/group/SKU``) or by a SKU found once in the bundle; quantities
+go out as decimal strings.
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from cpq.api.deps import ReadConn
 from cpq.api.problems import responses
+from cpq.api.security import require
 from cpq.api.types import Code, Money, Quantity
+from cpq.auth.principal import Scope
 from cpq.configuration.checking import Configuration
 from cpq.configuration.choices import Choice, ChoiceKind, ConfigurationRequest, Selection
 from cpq.configuration.evaluate import Evaluation, Reason, State
@@ -24,7 +27,12 @@ from cpq.configuration.wording import describe_choice, describe_choices, describ
 from cpq.errors import NoValidConfiguration
 from cpq.services import configuration as service
 
-router = APIRouter(prefix="/v1/configurations", tags=["configuration"])
+router = APIRouter(
+    prefix="/v1/configurations",
+    tags=["configuration"],
+    dependencies=[require(Scope.QUOTES_READ)],
+    responses=responses(401, 403),
+)
 
 MAX_CHOICES = 2_000
 

@@ -1,6 +1,7 @@
 """``POST /v1/price``: price a basket with the server's rule set and return the full waterfall.
 
-Nothing is stored. Money goes out as decimal strings, never as JSON numbers.
+Nothing is stored; it takes a credential with the ``quotes:read`` scope. Money goes out as
+decimal strings, never as JSON numbers.
 """
 
 from __future__ import annotations
@@ -22,7 +23,9 @@ from cpq.api.configurations import ChoicesIn
 from cpq.api.deps import ReadConn, SettingsDep
 from cpq.api.limits import max_quote_lines
 from cpq.api.problems import responses
+from cpq.api.security import require
 from cpq.api.types import Amount, Code, Money, Percent, Quantity, Term
+from cpq.auth.principal import Scope
 from cpq.money import is_currency
 from cpq.pricing.engine import PricingEngine
 from cpq.pricing.inputs import (
@@ -35,7 +38,12 @@ from cpq.pricing.inputs import (
 from cpq.pricing.waterfall import Adjustment, PricedLine, PricedQuote, PriceSource
 from cpq.services import configuration, pricing
 
-router = APIRouter(prefix="/v1", tags=["pricing"])
+router = APIRouter(
+    prefix="/v1",
+    tags=["pricing"],
+    dependencies=[require(Scope.QUOTES_READ)],
+    responses=responses(401, 403),
+)
 
 LINES_DESCRIPTION = (
     "At most `CPQ_MAX_QUOTE_LINES` lines (default 10,000), options included: more is a 422 "

@@ -128,15 +128,25 @@ SECURITY_SCHEMES = {
         "name": CSRF_HEADER,
         "description": "With a web session, every change echoes the session's `csrf_token`.",
     },
+    "syncToken": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "The back office's sync token (`CPQ_SYNC_TOKEN`): "
+        "`Authorization: Bearer <sync token>`.",
+    },
 }
+SYNC_TOKEN: dict[str, list[str]] = {"syncToken": []}
+# For a safe method: an API token, a web session, or the sync token.
+SIGNED_IN_OR_SYNC_TOKEN = [{"apiToken": []}, {"session": []}, SYNC_TOKEN]
 
 
 def security_amendment(spec: dict[str, Any]) -> None:
     """Declare how each operation that needs a caller (one that can answer 401) is signed in:
-    an API token, or a web session (with its CSRF token on changes)."""
+    an API token, or a web session (with its CSRF token on changes); an operation that declares
+    its own ``security`` (the sync token's) keeps it."""
     spec.setdefault("components", {})["securitySchemes"] = SECURITY_SCHEMES
     for _, method, operation in operations(spec):
-        if "401" not in operation.get("responses", {}):
+        if "401" not in operation.get("responses", {}) or "security" in operation:
             continue
         session: dict[str, list[str]] = {"session": []}
         if method.upper() not in _SAFE_METHODS:

@@ -1,4 +1,7 @@
-"""Sync history, and a back office pushing its export over HTTP."""
+"""Sync history, and a back office pushing its export over HTTP.
+
+The back office pushes with the sync token (``CPQ_SYNC_TOKEN``); the history is read with it too,
+or by an admin (a web session, or an API token acting for an admin)."""
 
 from __future__ import annotations
 
@@ -8,13 +11,15 @@ import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Header, Query, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Header, Query, Request, UploadFile
 from fastapi.responses import JSONResponse
 
 from cpq.api import pagination
 from cpq.api.deps import EngineDep, ReadConn, RowId, SettingsDep
 from cpq.api.problems import responses
 from cpq.api.schemas import Page, SyncRunOut
+from cpq.api.security import SIGNED_IN_OR_SYNC_TOKEN, SYNC_TOKEN, current_principal
+from cpq.auth.principal import Role
 from cpq.errors import Forbidden, InvalidInput, NotFound, Unauthorized
 from cpq.repositories import sync_runs
 from cpq.services.catalog_sync import run_sync
@@ -26,7 +31,29 @@ router = APIRouter(prefix="/v1/sync-runs", tags=["sync"])
 _SUFFIXES = (".csv", ".jsonl", ".xlsx")
 
 
-@router.get("", response_model=Page[SyncRunOut], responses=responses(422))
+def _is_sync_token(settings: SettingsDep, authorization: str | None) -> bool:
+    if settings.sync_token is None or authorization is None:
+        return False
+    expected = f"Bearer {settings.sync_token.get_secret_value()}"
+    return hmac.compare_digest(authorization.encode(), expected.encode())
+
+
+def _history_reader(request: Request, engine: EngineDep, settings: SettingsDep) -> None:
+    """The sync token, else an admin's credential: the history names the export files and every
+    problem they had, which is back-office business."""
+    if _is_sync_token(settings, request.headers.get("authorization")):
+        return
+    if current_principal(request, engine).role != Role.ADMIN:
+        raise Forbidden("only an admin, or the sync token, reads the sync history")
+
+
+_HISTORY: dict[str, Any] = {
+    "dependencies": [Depends(_history_reader)],
+    "openapi_extra": {"security": SIGNED_IN_OR_SYNC_TOKEN},
+}
+
+
+@router.get("", response_model=Page[SyncRunOut], responses=responses(401, 403, 422), **_HISTORY)
 def list_sync_runs(
     conn: ReadConn,
     limit: Annotated[int, Query(ge=1, le=200)] = 20,
@@ -43,7 +70,7 @@ def list_sync_runs(
     }
 
 
-@router.get("/{run_id}", response_model=SyncRunOut, responses=responses(404))
+@router.get("/{run_id}", response_model=SyncRunOut, responses=responses(401, 403, 404), **_HISTORY)
 def get_sync_run(conn: ReadConn, run_id: RowId) -> dict[str, Any]:
     run = sync_runs.get(conn, run_id)
     if run is None:
@@ -54,8 +81,7 @@ def get_sync_run(conn: ReadConn, run_id: RowId) -> dict[str, Any]:
 def _authorize(settings: SettingsDep, authorization: str | None) -> None:
     if settings.sync_token is None:
         raise Forbidden("syncing over HTTP is switched off; set CPQ_SYNC_TOKEN to allow it")
-    expected = f"Bearer {settings.sync_token.get_secret_value()}"
-    if authorization is None or not hmac.compare_digest(authorization.encode(), expected.encode()):
+    if not _is_sync_token(settings, authorization):
         raise Unauthorized("a valid 'Authorization: Bearer <sync token>' header is required")
 
 
@@ -68,6 +94,7 @@ def _authorize(settings: SettingsDep, authorization: str | None) -> None:
         200: {"model": SyncRunOut, "description": "Nothing changed"},
     },
     summary="Sync the catalog from uploaded export files",
+    openapi_extra={"security": [SYNC_TOKEN]},
 )
 def create_sync_run(
     engine: EngineDep,

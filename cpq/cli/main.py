@@ -304,7 +304,8 @@ def demo(
         team = seed_demo_team(conn)
     url = f"http://{host or settings.host}:{port or settings.port}"
     out.print(
-        f"\n[bold]CPQ demo[/] on {engine.url.render_as_string()}\n  API docs: {url}/docs\n  Products: {url}/v1/products\n"
+        f"\n[bold]CPQ demo[/] on {engine.url.render_as_string()}\n  API docs: {url}/docs\n"
+        f"  Products: {url}/v1/products (signed in, or with the CRM token below)\n"
     )
     logins = ", ".join(f"{m.username} ({m.role.value})" for m in team.members)
     out.print(

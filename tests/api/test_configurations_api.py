@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from credentials import api_token, bearer
 from fastapi.testclient import TestClient
 
 from cpq.api.app import create_app
@@ -111,6 +112,7 @@ def client(db_url: str, tmp_path: Path) -> Iterator[TestClient]:
     assert outcome.status == "succeeded", outcome
     settings = Settings(database_url=db_url, rules_dir=rules, product_models_dir=models)
     with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+        client.headers.update(bearer(api_token(db_url)))
         yield client
 
 

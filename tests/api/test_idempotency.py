@@ -21,6 +21,7 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
+from credentials import api_token, bearer
 from e2e_env import cpq_env, free_port
 from fastapi import APIRouter, Body, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
@@ -585,9 +586,11 @@ def test_requests_without_a_key_or_a_caller_or_not_post_are_untouched(
     assert stored_keys(engine) == []
 
 
-def test_the_real_app_has_the_middleware_on_its_own_routes(client: TestClient) -> None:
+def test_the_real_app_has_the_middleware_on_its_own_routes(
+    client: TestClient, engine: Engine
+) -> None:
     # A POST the real API refuses as invalid, stored and replayed like any 4xx.
-    sent = {**ALICE, "Idempotency-Key": "price-1"}
+    sent = {**bearer(api_token(engine)), "Idempotency-Key": "price-1"}
     body = {"bundle": 7, "selections": "none"}
     first = client.post("/v1/configurations/evaluate", json=body, headers=sent)
     again = client.post("/v1/configurations/evaluate", json=body, headers=sent)

@@ -94,15 +94,71 @@ def test_every_link_names_a_real_operation_and_its_parameters(spec: dict[str, An
 
 
 def test_signing_in_is_declared_where_it_is_needed(spec: dict[str, Any]) -> None:
-    assert {"apiToken", "session", "csrf"} == spec["components"]["securitySchemes"].keys()
+    schemes = {"apiToken", "session", "csrf", "syncToken"}
+    assert schemes == spec["components"]["securitySchemes"].keys()
     paths = spec["paths"]
     assert paths["/v1/quotes"]["get"]["security"] == [{"apiToken": []}, {"session": []}]
     assert paths["/v1/quotes"]["post"]["security"] == [
         {"apiToken": []},
         {"session": [], "csrf": []},
     ]
-    assert "security" not in paths["/v1/price"]["post"]  # open to anyone
+    assert paths["/v1/price"]["post"]["security"] == [
+        {"apiToken": []},
+        {"session": [], "csrf": []},
+    ]
+    assert paths["/v1/sync-runs"]["post"]["security"] == [{"syncToken": []}]
+    for path in ("/v1/sync-runs", "/v1/sync-runs/{run_id}"):
+        assert paths[path]["get"]["security"] == [
+            {"apiToken": []},
+            {"session": []},
+            {"syncToken": []},
+        ]
     assert "security" not in paths["/healthz"]["get"]
+
+
+CATALOG = ("/v1/products", "/v1/price-lists", "/v1/customers", "/v1/product-models")
+READERS = [
+    *(("get", p) for p in CATALOG),
+    ("get", "/v1/products/{sku}"),
+    ("get", "/v1/price-lists/{code}"),
+    ("get", "/v1/customers/{external_id}"),
+    ("get", "/v1/product-models/{code}"),
+    ("post", "/v1/price"),
+    ("post", "/v1/configurations/evaluate"),
+    ("post", "/v1/configurations/complete"),
+    ("get", "/v1/sync-runs"),
+    ("get", "/v1/sync-runs/{run_id}"),
+]
+
+
+def test_only_health_login_and_the_catalog_405s_are_open(spec: dict[str, Any]) -> None:
+    """Every other operation says how to sign in, and declares its 401 problem."""
+    schemes = spec["components"]["securitySchemes"]
+    open_ = set()
+    for path, method, operation in operations(spec):
+        if operation.get("security"):
+            assert "401" in operation["responses"], (method, path)
+            assert {name for s in operation["security"] for name in s} <= schemes.keys()
+        else:
+            open_.add((method, path))
+    refused = {(m, p) for m, p in open_ if p.startswith(CATALOG)}
+    assert open_ - refused == {("get", "/healthz"), ("get", "/readyz"), ("post", "/v1/sessions")}
+    for method, path in refused:
+        answers = set(spec["paths"][path][method]["responses"])
+        assert method != "get" and answers - {"400", "409", "413", "422", "429"} == {"405"}
+
+
+@pytest.mark.parametrize(("method", "path"), READERS)
+def test_the_catalog_pricing_and_sync_history_declare_their_401_and_403(
+    spec: dict[str, Any], method: str, path: str
+) -> None:
+    operation = spec["paths"][path][method]
+    assert {"apiToken": []} in operation["security"]
+    for status in ("401", "403"):
+        answer = operation["responses"][status]
+        assert answer["content"] == {
+            "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+        }
 
 
 def test_an_action_body_may_be_left_out(world: World) -> None:

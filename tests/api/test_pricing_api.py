@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from credentials import api_token, bearer
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, inspect, select, table
 from statements import statements
@@ -62,6 +63,7 @@ def client(db_url: str, tmp_path: Path, rules_dir: Path) -> Iterator[TestClient]
         rate_limit_per_minute=0,  # these tests count rows and statements; the limit writes one
     )
     with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+        client.headers.update(bearer(api_token(db_url)))
         yield client
 
 
@@ -398,6 +400,12 @@ def test_loading_takes_as_many_statements_for_50_lines_as_for_1_and_reads_once(
         second = synced.post("/v1/price", json=body(*fifty, customer="C-10001"))
     with statements(engine) as again:
         third = synced.post("/v1/price", json=body(*fifty, customer="C-10001"))
+    # The API token's check (and its last_used_at) is the same on every request: left aside.
+    checks = [len([s for s in run if "api_tokens" in s]) for run in (one_line, fifty_lines, again)]
+    assert checks == [2, 1, 1], checks  # the first use also writes its last_used_at
+    one_line, fifty_lines, again = (
+        [s for s in run if "api_tokens" not in s] for run in (one_line, fifty_lines, again)
+    )
 
     assert (first.status_code, second.status_code) == (200, 200), second.text
     assert len(second.json()["lines"]) == 50

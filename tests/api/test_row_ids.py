@@ -15,7 +15,7 @@ def test_an_id_past_the_integer_column_is_a_422(world: World, number: str) -> No
     quote = create(rita, lines=lines())
 
     for client, path in (
-        (rita, f"/v1/sync-runs/{number}"),
+        (ada, f"/v1/sync-runs/{number}"),
         (rita, f"/v1/quotes/{quote['id']}/versions/{number}"),
         (rita, f"/v1/quotes/{quote['id']}/versions/{number}/pdf"),
         (ada, f"/v1/approvals/{number}"),

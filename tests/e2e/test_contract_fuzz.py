@@ -26,6 +26,18 @@ from e2e_env import cpq_env, free_port, running
 
 EXAMPLES = 10  # per operation and generation mode
 SEQUENCES = 60  # linked sequences per caller
+# They take a credential with quotes:read, which both callers have.
+READERS = [
+    *(f"GET /v1/{p}" for p in ("products", "price-lists", "customers", "product-models")),
+    "GET /v1/products/{sku}",
+    "GET /v1/price-lists/{code}",
+    "GET /v1/customers/{external_id}",
+    "GET /v1/product-models/{code}",
+    "POST /v1/price",
+    "POST /v1/configurations/evaluate",
+    "POST /v1/configurations/complete",
+]
+SYNC_HISTORY = ["GET /v1/sync-runs", "GET /v1/sync-runs/{run_id}"]  # an admin's, not a rep's
 
 pytestmark = pytest.mark.slow
 
@@ -50,6 +62,18 @@ def test_every_operation_keeps_to_the_schema(demo_url: str, caller: Any) -> None
         report = fuzz_operations(schema, demo_url, session, EXAMPLES)
     assert report.operations > 80
     assert not report.failures, "\n\n".join(report.failures)
+    # The fuzzer got past the credential check, into the routes themselves.
+    for label in READERS:
+        answered = report.statuses[label]
+        assert answered and not answered.keys() & {401, 403}, (label, answered)
+        if label.startswith("GET") and "{" not in label:  # generated SKUs, bundles: unknown
+            assert any(200 <= status < 300 for status in answered), (label, answered)
+    for label in SYNC_HISTORY:
+        answered = report.statuses[label]
+        if caller is rep_session:  # refused (or a NUL in the query: 422 before any route)
+            assert 403 in answered and answered.keys() <= {403, 422}, (label, answered)
+        else:
+            assert answered and not answered.keys() & {401, 403}, (label, answered)
 
 
 @pytest.mark.parametrize("caller", [rep_session, admin_session], ids=["rep", "admin"])

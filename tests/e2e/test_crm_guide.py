@@ -31,9 +31,10 @@ from standardwebhooks.webhooks import Webhook
 GUIDE = Path(__file__).resolve().parents[2] / "docs" / "crm-integration.md"
 TOKEN = "cpq_demorita_demo-token-for-local-use-only-never-in-prod"  # the guide's
 DEMO_BASE = "BASE=localhost:8000"
-# auth, create, add a line, submit, maria approves, fetch the PDF, ada subscribes
-SHELL_BLOCKS = 7
-CREATE, ADD_LINE, SUBMIT, APPROVE, PDF, SUBSCRIBE = range(1, SHELL_BLOCKS)
+# auth, look up the catalog, create, add a line, submit, maria approves, fetch the PDF, ada
+# subscribes
+SHELL_BLOCKS = 8
+LOOK_UP, CREATE, ADD_LINE, SUBMIT, APPROVE, PDF, SUBSCRIBE = range(1, SHELL_BLOCKS)
 
 pytestmark = pytest.mark.slow
 
@@ -110,7 +111,7 @@ def test_the_guide_runs_as_written(db_url: str, tmp_path: Path) -> None:
     )
     with running(["demo"], env, port, timeout=120) as url:
         run_bash(guide_script(shell, port), work)
-        # A retry of the create after a timeout: the guide's auth and create blocks again.
+        # A retry of the create after a timeout: the guide's blocks up to the create again.
         replay = run_bash(guide_script(shell[: CREATE + 1], port) + 'echo "$QUOTE"\n', retry)
         with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {TOKEN}"}) as api:
             created = json.loads((work / f"after-{CREATE}" / "quote.json").read_text())
@@ -123,6 +124,12 @@ def test_the_guide_runs_as_written(db_url: str, tmp_path: Path) -> None:
 
     after = {n: work / f"after-{n}" for n in range(SHELL_BLOCKS)}
     stdout = {n: (work / f"stdout-{n}.txt").read_text() for n in range(SHELL_BLOCKS)}
+
+    # 0. The customer and the item, read with the token.
+    customer = json.loads((after[LOOK_UP] / "customer.json").read_text())
+    assert (customer["external_id"], customer["default_currency"]) == ("C-10001", "EUR")
+    products = json.loads((after[LOOK_UP] / "products.json").read_text())["data"]
+    assert "GW-E100" in [p["sku"] for p in products]
 
     # 1. Created and priced at once, its revision in the ETag.
     assert status_line(after[CREATE] / "headers.txt") == "HTTP/1.1 201 Created"

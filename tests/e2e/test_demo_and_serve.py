@@ -78,39 +78,42 @@ def test_the_demo_starts_with_the_demo_catalog(db_url: str, tmp_path: Path) -> N
     with receiving() as receiver, running(["demo"], env, port, timeout=120) as url:
         secret = _subscribe(url, receiver.url)
         ready = httpx.get(f"{url}/readyz").json()
-        products = httpx.get(f"{url}/v1/products", params={"limit": 500}).json()
-        price_lists = httpx.get(f"{url}/v1/price-lists").json()["data"]
-        customers = httpx.get(f"{url}/v1/customers", params={"limit": 500}).json()["data"]
-        models = httpx.get(f"{url}/v1/product-models").json()
-        write = httpx.post(f"{url}/v1/products", json={"sku": "X"})
+        anonymous = httpx.get(f"{url}/v1/customers")
+        crm = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {TOKEN}"})
+        products = crm.get("/v1/products", params={"limit": 500}).json()
+        price_lists = crm.get("/v1/price-lists").json()["data"]
+        customers = crm.get("/v1/customers", params={"limit": 500}).json()["data"]
+        models = crm.get("/v1/product-models").json()
+        write = crm.post("/v1/products", json={"sku": "X"})
         basket = {  # the README's example: 12 probes for an enterprise customer
             "context": {"currency": "EUR", "customer": "C-10001", "pricing_date": "2026-03-02"},
             "lines": [{"id": "1", "sku": "TS-PT100-100-A", "quantity": 12}],
         }
-        priced = httpx.post(f"{url}/v1/price", json=basket)
-        junk = httpx.post(f"{url}/v1/price", json={"context": {"currency": "EURO"}, "lines": []})
+        priced = crm.post("/v1/price", json=basket)
+        junk = crm.post("/v1/price", json={"context": {"currency": "EURO"}, "lines": []})
         # The README's configuration examples, then the completed bundle priced.
-        evaluated = httpx.post(
-            f"{url}/v1/configurations/evaluate",
+        evaluated = crm.post(
+            "/v1/configurations/evaluate",
             json={
                 "bundle": "CAB-CONTROL",
                 "selections": [{"option": "PSU-UPS-CTL"}],
                 "attributes": {"voltage": "120"},
             },
         )
-        completed = httpx.post(
-            f"{url}/v1/configurations/complete",
+        completed = crm.post(
+            "/v1/configurations/complete",
             json={"bundle": "CAB-CONTROL", "selections": [{"option": "HMI-10"}], "quantity": 2},
         )
         cabinet = {
             "context": {"currency": "EUR", "pricing_date": "2026-03-02"},
             "lines": [completed.json()["line"]],
         }
-        priced_cabinet = httpx.post(f"{url}/v1/price", json=cabinet)
+        priced_cabinet = crm.post("/v1/price", json=cabinet)
         flow = _readme_quote_flow(url)
         _wait_for(lambda: len(receiver.received) >= 5)
 
     assert ready["status"] == "ready" and ready["catalog_version"] == 1
+    assert anonymous.status_code == 401  # the catalog is read with a credential
     assert len(products["data"]) >= 300
     assert {p["currency"] for p in price_lists} >= {"EUR", "USD", "GBP"}
     assert {p["kind"] for p in price_lists} == {"standard", "contract", "partner"}
