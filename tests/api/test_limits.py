@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import threading
 import time
 from collections.abc import Iterator
@@ -162,16 +163,19 @@ def test_two_servers_share_the_bucket_of_a_caller(world: World) -> None:
         TestClient(create_app(world.settings), headers=token) as first,
         TestClient(create_app(world.settings), headers=token) as second,
     ):
+        started = time.monotonic()
         assert first.get("/v1/quotes").status_code == 200
         assert second.get("/v1/quotes").status_code == 200
         refused = first.get("/v1/quotes")
+        took = time.monotonic() - started  # a busy machine refills a little meanwhile
         problem(refused, 429, "rate_limited")
-        assert refused.headers["Retry-After"] == "10"  # one token every 10 s
+        # one token every 10 s, less what came back while the three requests ran
+        assert 10 - math.ceil(took) <= int(refused.headers["Retry-After"]) <= 10
         problem(second.get("/v1/quotes"), 429, "rate_limited")
 
 
 def test_sessions_of_one_user_share_a_bucket(world: World) -> None:
-    serve(world, rate_limit_per_minute=60, rate_limit_burst=2)
+    serve(world, rate_limit_per_minute=6, rate_limit_burst=2)  # slow refill: a busy CI is fine
     with world.engine.begin() as conn:
         secrets = [
             people.login(conn, "rita", "demo-password-1", hours=1).session_secret for _ in "ab"
