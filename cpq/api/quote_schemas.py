@@ -15,12 +15,14 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    ValidationError,
     field_validator,
     model_validator,
 )
 
 from cpq.api.pricing import LINES_DESCRIPTION, LineIn, PricedQuoteOut, within_line_limit
 from cpq.api.types import Code, Money, Percent, Term
+from cpq.errors import InvalidInput
 from cpq.money import is_currency
 
 # Fields a client might try to set that only the service sets (and where they come from).
@@ -91,6 +93,15 @@ class QuoteLineIn(LineIn):
     @classmethod
     def _no_controlled(cls, data: Any) -> Any:
         return _reject_controlled(data, LINE_CONTROLLED)
+
+
+def stored_line(line: dict[str, Any]) -> dict[str, Any]:
+    """``line`` as the API stores it (through ``QuoteLineIn``), or 422 naming what is wrong:
+    for the pages, which build lines from forms rather than from a request body."""
+    try:
+        return QuoteLineIn.model_validate(line).model_dump(mode="json", exclude_none=True)
+    except ValidationError as exc:
+        raise InvalidInput("; ".join(e["msg"] for e in exc.errors())) from None
 
 
 class TermsIn(_In):

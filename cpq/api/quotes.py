@@ -31,7 +31,7 @@ from cpq.api.quote_schemas import (
 from cpq.api.quote_views import etag, events_view, quote_view, summaries
 from cpq.api.security import require
 from cpq.auth.principal import Principal, Scope
-from cpq.errors import InvalidInput, NotFound, PreconditionFailed, PreconditionRequired
+from cpq.errors import InvalidInput, PreconditionFailed, PreconditionRequired
 from cpq.quotes.lifecycle import QuoteAction, QuoteStatus
 from cpq.services import approval_flow, quotes
 from cpq.services.quotes import Context
@@ -329,14 +329,8 @@ def replace_line(
     response: Response,
     if_match: IfMatch = None,
 ) -> dict[str, Any]:
-    def change(
-        terms: dict[str, Any], lines: list[dict[str, Any]]
-    ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-        if not any(ln["id"] == line_id for ln in lines):
-            raise NotFound(f"the quote has no line {line_id}")
-        new = {**_json(body), "id": line_id}
-        return terms, [new if ln["id"] == line_id else ln for ln in lines]
-
+    new = {**_json(body), "id": line_id}
+    change = quotes.line_replaced(line_id, lambda _old: new)
     return _edit_lines(quote_id, who, engine, settings, response, if_match, change)
 
 
@@ -355,13 +349,7 @@ def delete_line(
     response: Response,
     if_match: IfMatch = None,
 ) -> dict[str, Any]:
-    def change(
-        terms: dict[str, Any], lines: list[dict[str, Any]]
-    ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-        if not any(ln["id"] == line_id for ln in lines):
-            raise NotFound(f"the quote has no line {line_id}")
-        return terms, [ln for ln in lines if ln["id"] != line_id]
-
+    change = quotes.line_removed(line_id)
     return _edit_lines(quote_id, who, engine, settings, response, if_match, change)
 
 

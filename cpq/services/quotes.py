@@ -330,6 +330,32 @@ def listing(
 Edit = Callable[[dict[str, Any], list[dict[str, Any]]], tuple[dict[str, Any], list[dict[str, Any]]]]
 
 
+def line_replaced(line_id: str, make: Callable[[dict[str, Any]], dict[str, Any]]) -> Edit:
+    """The edit that puts ``make(line)`` in place of line ``line_id``; 404 without that line."""
+
+    def change(
+        terms: dict[str, Any], lines: list[dict[str, Any]]
+    ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        if not any(ln["id"] == line_id for ln in lines):
+            raise NotFound(f"the quote has no line {line_id}")
+        return terms, [make(ln) if ln["id"] == line_id else ln for ln in lines]
+
+    return change
+
+
+def line_removed(line_id: str) -> Edit:
+    """The edit that removes line ``line_id``; 404 without that line."""
+
+    def change(
+        terms: dict[str, Any], lines: list[dict[str, Any]]
+    ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        if not any(ln["id"] == line_id for ln in lines):
+            raise NotFound(f"the quote has no line {line_id}")
+        return terms, [ln for ln in lines if ln["id"] != line_id]
+
+    return change
+
+
 def edit(
     conn: Connection,
     ctx: Context,

@@ -15,7 +15,6 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from cpq.errors import NotFound
 from cpq.services import approval_flow, quotes
 from cpq.services.quotes import Context
 
@@ -35,26 +34,16 @@ class DiscountPreview:
 def set_line_discount(line_id: str, percent: Decimal | None, reason: str | None) -> quotes.Edit:
     """The edit that gives ``line_id`` the rep's percent discount (None removes it)."""
 
-    def change(
-        terms: dict[str, Any], lines: list[dict[str, Any]]
-    ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-        if not any(line["id"] == line_id for line in lines):
-            raise NotFound(f"the quote has no line {line_id}")
-        changed = []
-        for line in lines:
-            if line["id"] == line_id:
-                line = {
-                    k: v for k, v in line.items() if k not in ("manual_discount", "manual_price")
-                }
-                if percent is not None:
-                    discount = {"percent": format(percent, "f")}
-                    if reason:
-                        discount["reason"] = reason
-                    line["manual_discount"] = discount
-            changed.append(line)
-        return terms, changed
+    def discounted(line: dict[str, Any]) -> dict[str, Any]:
+        line = {k: v for k, v in line.items() if k not in ("manual_discount", "manual_price")}
+        if percent is not None:
+            discount = {"percent": format(percent, "f")}
+            if reason:
+                discount["reason"] = reason
+            line["manual_discount"] = discount
+        return line
 
-    return change
+    return quotes.line_replaced(line_id, discounted)
 
 
 def set_quote_discount(percent: Decimal | None, reason: str | None) -> quotes.Edit:

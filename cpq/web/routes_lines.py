@@ -8,14 +8,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form
 from fastapi.responses import Response
-from pydantic import ValidationError
 from sqlalchemy import Connection
 
-from cpq.api.quote_schemas import QuoteLineIn
-from cpq.errors import CPQError, InvalidInput, NotFound
+from cpq.api.quote_schemas import stored_line
+from cpq.errors import CPQError, InvalidInput
 from cpq.repositories import catalog_read
 from cpq.services import quotes
 from cpq.web import typed_input
+from cpq.web.configure.quote_line import put_line
 from cpq.web.quote_action import OnQuoteDep, Posted
 from cpq.web.render import page
 from cpq.web.routes_quotes import SearchText
@@ -23,26 +23,6 @@ from cpq.web.routing import PageRoute
 from cpq.web.typed_input import Typed
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
-
-
-def _checked(line: dict[str, Any]) -> dict[str, Any]:
-    """A line as the API would store it (the same schema), or 422 naming what is wrong."""
-    try:
-        return QuoteLineIn.model_validate(line).model_dump(mode="json", exclude_none=True)
-    except ValidationError as exc:
-        problems = "; ".join(e["msg"] for e in exc.errors())
-        raise InvalidInput(problems) from None
-
-
-def _replace(line_id: str, update: dict[str, Any]) -> quotes.Edit:
-    def change(
-        terms: dict[str, Any], lines: list[dict[str, Any]]
-    ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-        if not any(ln["id"] == line_id for ln in lines):
-            raise NotFound(f"the quote has no line {line_id}")
-        return terms, [_checked({**ln, **update}) if ln["id"] == line_id else ln for ln in lines]
-
-    return change
 
 
 @router.get("/quotes/{quote_id}/catalog")
@@ -104,15 +84,8 @@ def add_line(
     except InvalidInput as exc:
         return action.refused(exc)
 
-    def change(
-        terms: dict[str, Any], lines: list[dict[str, Any]]
-    ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-        new = quotes.number_lines(
-            [{"sku": sku, "quantity": format(amount, "f")}], [ln["id"] for ln in lines]
-        )
-        return terms, [*lines, *(_checked(ln) for ln in new)]
-
-    return action.edit(change, f"Added {sku}.")
+    new = {"sku": sku, "quantity": format(amount, "f")}
+    return action.edit(put_line(new, ""), f"Added {sku}.")
 
 
 @router.post("/quotes/{quote_id}/lines/{line_id}/quantity")
@@ -121,16 +94,12 @@ def set_quantity(action: Posted, line_id: str, quantity: Typed) -> Response:
         amount = typed_input.quantity(quantity)
     except InvalidInput as exc:
         return action.refused(exc)
-    return action.edit(_replace(line_id, {"quantity": format(amount, "f")}), "Quantity updated.")
+    change = quotes.line_replaced(
+        line_id, lambda line: stored_line({**line, "quantity": format(amount, "f")})
+    )
+    return action.edit(change, "Quantity updated.")
 
 
 @router.post("/quotes/{quote_id}/lines/{line_id}/remove")
 def remove_line(action: Posted, line_id: str) -> Response:
-    def change(
-        terms: dict[str, Any], lines: list[dict[str, Any]]
-    ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-        if not any(ln["id"] == line_id for ln in lines):
-            raise NotFound(f"the quote has no line {line_id}")
-        return terms, [ln for ln in lines if ln["id"] != line_id]
-
-    return action.edit(change, "Line removed.")
+    return action.edit(quotes.line_removed(line_id), "Line removed.")
