@@ -8,7 +8,7 @@ changed the quote in between, the decision is refused instead of approving figur
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -136,30 +136,19 @@ def _decide(
     return RedirectResponse(f"/approvals/{approval_id}", status_code=303)
 
 
-@router.post("/approvals/{approval_id}/approve")
-def approve(
+@router.post("/approvals/{approval_id}/{decision}")
+def decide(
     request: Request,
     approval_id: int,
+    decision: Literal["approve", "reject"],
     signed: SignedInDep,
     engine: EngineDep,
     settings: SettingsDep,
     snapshot_hash: Snapshot = "",
     comment: Comment = "",
 ) -> Response:
-    return _decide(request, approval_id, signed, engine, settings, True, comment, snapshot_hash)
-
-
-@router.post("/approvals/{approval_id}/reject")
-def reject(
-    request: Request,
-    approval_id: int,
-    signed: SignedInDep,
-    engine: EngineDep,
-    settings: SettingsDep,
-    snapshot_hash: Snapshot = "",
-    comment: Comment = "",
-) -> Response:
-    return _decide(request, approval_id, signed, engine, settings, False, comment, snapshot_hash)
+    approve = decision == "approve"
+    return _decide(request, approval_id, signed, engine, settings, approve, comment, snapshot_hash)
 
 
 # --- delegation while away --------------------------------------------------------------------

@@ -53,7 +53,7 @@ def _users_page(
     engine: EngineDep,
     signed: SignedIn,
     *,
-    notice: str | None = None,
+    done: tuple[str, str] | None = None,  # (action, username) of the change just made
     problem: tuple[str, str] | None = None,  # (username, what is wrong) of an action on a user
     form: dict[str, str] | None = None,
     field_errors: dict[str, str] | None = None,
@@ -62,6 +62,10 @@ def _users_page(
 ) -> Response:
     with engine.connect() as conn:
         found = people.list_users(conn)
+    names = {u.username: u.display_name for u in found}
+    action, username = done or ("", "")
+    known = action in NOTICES and username in names  # never text of the query's own
+    notice = NOTICES[action].format(name=names[username]) if known else None
     context = base(
         signed,
         "Users",
@@ -85,10 +89,7 @@ def _users_page(
 def users(
     request: Request, signed: AdminDep, engine: EngineDep, done: str = "", user: str = ""
 ) -> Response:
-    with engine.connect() as conn:
-        names = {u.username: u.display_name for u in people.list_users(conn)}
-    notice = NOTICES[done].format(name=names[user]) if done in NOTICES and user in names else None
-    return _users_page(request, engine, signed, notice=notice)
+    return _users_page(request, engine, signed, done=(done, user))
 
 
 def _field_errors(exc: CPQError) -> dict[str, str]:
@@ -191,7 +192,7 @@ def _tokens_page(
     engine: EngineDep,
     signed: SignedIn,
     *,
-    created: tuple[str, str] | None = None,
+    presented: str | None = None,  # the new token's cookie
     error: str | None = None,
     form: dict[str, Any] | None = None,
     status_code: int = 200,
@@ -208,7 +209,7 @@ def _tokens_page(
         tokens=[(t, t.status(now)) for t in reversed(found)],
         holders=holders,
         scopes=[s.value for s in TOKEN_SCOPES],
-        created=created,
+        created=_just_created(found, presented, now),
         error=error,
         notice=None,
         form=form or {"name": "", "user": "", "scopes": [], "expires_days": "365"},
@@ -228,22 +229,18 @@ def _new_token_cookie(response: Response, value: str, settings: Settings) -> Non
     )
 
 
-def _just_created(engine: EngineDep, presented: str | None) -> tuple[str, str] | None:
-    """(name, secret) of the token the cookie carries, if it is one made a moment ago and still
-    active; anything else in the cookie is ignored."""
+def _just_created(
+    found: list[people.TokenView], presented: str | None, now: datetime
+) -> tuple[str, str] | None:
+    """(name, secret) of the token the cookie carries, if it is one of ``found`` made a moment
+    ago and still active; anything else in the cookie is ignored."""
     parts = token_format.parse_token(presented or "")
     if parts is None:
         return None
-    now = datetime.now(UTC)
-    with engine.connect() as conn:
-        for token in people.list_tokens(conn):
-            fresh = now - token.created_at.replace(tzinfo=token.created_at.tzinfo or UTC)
-            if (
-                token.prefix == parts.prefix
-                and token.status(now) == "active"
-                and fresh <= NEW_TOKEN_SHOWN_FOR
-            ):
-                return token.name, str(parts)
+    for token in found:
+        age = now - token.created_at.replace(tzinfo=token.created_at.tzinfo or UTC)
+        if token.prefix == parts.prefix and token.status(now) == "active":
+            return (token.name, str(parts)) if age <= NEW_TOKEN_SHOWN_FOR else None
     return None
 
 
@@ -252,7 +249,7 @@ def tokens(
     request: Request, signed: AdminDep, engine: EngineDep, settings: SettingsDep
 ) -> Response:
     presented = request.cookies.get(NEW_TOKEN_COOKIE)
-    answer = _tokens_page(request, engine, signed, created=_just_created(engine, presented))
+    answer = _tokens_page(request, engine, signed, presented=presented)
     if presented is not None:
         _new_token_cookie(answer, "", settings)  # shown once: a reload has it no more
     answer.headers["Cache-Control"] = "no-store"
