@@ -11,6 +11,7 @@ from playwright.sync_api import BrowserContext, Locator, Page
 
 CHROMIUM = "/usr/bin/chromium"
 PASSWORD = "demo-password-1"  # the demo team's (docs/access.md)
+DEMO_TOKEN = "cpq_demorita_demo-token-for-local-use-only-never-in-prod"  # acts for rita
 
 Shots = Callable[[Page, str], Path]
 AXE = Path(__file__).parent / "axe.min.js"  # axe-core, test-only (axe.LICENSE.txt)
@@ -96,3 +97,15 @@ def rep_quote(
     log_in(page, server, rep)
     start_quote(page, server, search, customer)
     return page
+
+
+def bundle_option(page: Page, sku: str) -> Locator:
+    """A bundle option's form control, found by its label (the item's name and SKU)."""
+    return page.get_by_label(re.compile(rf"\b{re.escape(sku)}\b"), exact=False)
+
+
+def option_reason(page: Page, sku: str) -> Locator:
+    """The reason shown beside an option (its ``aria-describedby``)."""
+    described = bundle_option(page, sku).get_attribute("aria-describedby")
+    assert described, f"{sku} has no reason beside it"
+    return page.locator(f"#{described}")

@@ -11,10 +11,10 @@ from decimal import Decimal
 from typing import Any
 
 import httpx
-from browsing import Shots, log_in, no_horizontal_scroll
+from browsing import DEMO_TOKEN, Shots, log_in, no_horizontal_scroll
 from playwright.sync_api import BrowserContext, expect
 
-RITA = {"Authorization": "Bearer cpq_demorita_demo-token-for-local-use-only-never-in-prod"}
+RITA = {"Authorization": f"Bearer {DEMO_TOKEN}"}
 
 
 def submitted_quote(server: str, lines: list[dict[str, Any]]) -> dict[str, Any]:

@@ -13,29 +13,18 @@ import uuid
 
 import httpx
 from browsing import (
+    DEMO_TOKEN,
     Shots,
     add_product,
+    bundle_option,
     log_in,
     no_horizontal_scroll,
+    option_reason,
     rep_quote,
     serious_violations,
     unfold,
 )
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
-
-RITA_TOKEN = "cpq_demorita_demo-token-for-local-use-only-never-in-prod"
-
-
-def _option(page: Page, sku: str) -> Locator:
-    """The form control of an option, found by its label (the item's name and SKU)."""
-    return page.get_by_label(re.compile(rf"\b{re.escape(sku)}\b"), exact=False)
-
-
-def _reason(page: Page, sku: str) -> Locator:
-    """The reason shown beside an option (its ``aria-describedby``)."""
-    described = _option(page, sku).get_attribute("aria-describedby")
-    assert described, f"{sku} has no reason beside it"
-    return page.locator(f"#{described}")
 
 
 def _updated(page: Page, action: object) -> None:
@@ -80,18 +69,18 @@ def test_rep_configures_a_bundle_on_a_phone(
     _shot(page, shots, "defaults")
 
     # Then the bare E100 gateway is closed by the default wireless nodes, and says so in words
-    e100 = _option(page, "GW-E100")
+    e100 = bundle_option(page, "GW-E100")
     expect(e100).to_be_disabled()
     unfold(e100)
-    expect(_reason(page, "GW-E100")).to_be_visible()
-    expect(_reason(page, "GW-E100")).to_contain_text("the E100 alone has no radio")
-    expect(_reason(page, "GW-E100")).to_contain_text(
+    expect(option_reason(page, "GW-E100")).to_be_visible()
+    expect(option_reason(page, "GW-E100")).to_contain_text("the E100 alone has no radio")
+    expect(option_reason(page, "GW-E100")).to_contain_text(
         re.compile(r"You chose \d+ \W Wireless temperature node")
     )
 
     # When she takes both wireless nodes off, the E100 opens, and the sensors need a choice
-    _updated(page, lambda: unfold(_option(page, "TS-WL-NODE")).uncheck())
-    _updated(page, lambda: _option(page, "VS-WL-NODE").uncheck())
+    _updated(page, lambda: unfold(bundle_option(page, "TS-WL-NODE")).uncheck())
+    _updated(page, lambda: bundle_option(page, "VS-WL-NODE").uncheck())
     expect(e100).to_be_enabled()
     expect(page.locator("#cfg-state")).to_contain_text("to fix")
     expect(page.locator("#cfg-problems")).to_contain_text("Sensors")
@@ -100,10 +89,10 @@ def test_rep_configures_a_bundle_on_a_phone(
     _updated(page, lambda: unfold(e100).check())
     expect(e100).to_be_checked()
     for node in ("TS-WL-NODE", "VS-WL-NODE"):
-        expect(_option(page, node)).to_be_disabled()
-        expect(_reason(page, node)).to_be_visible()
-        expect(_reason(page, node)).to_contain_text("Wireless nodes report over LoRaWAN")
-        expect(_reason(page, node)).to_contain_text("You chose Edge gateway E100")
+        expect(bundle_option(page, node)).to_be_disabled()
+        expect(option_reason(page, node)).to_be_visible()
+        expect(option_reason(page, node)).to_contain_text("Wireless nodes report over LoRaWAN")
+        expect(option_reason(page, node)).to_contain_text("You chose Edge gateway E100")
     # the gateway bundle's own options went with it
     expect(
         page.get_by_role("group", name=re.compile("Options of Edge gateway bundle"))
@@ -112,7 +101,7 @@ def test_rep_configures_a_bundle_on_a_phone(
     _shot(page, shots, "e100-closes-the-wireless-nodes")
 
     # When she adds the energy meter without current transformers: an invalid configuration
-    _updated(page, lambda: _option(page, "EM-MTR-3PCT").check())
+    _updated(page, lambda: bundle_option(page, "EM-MTR-3PCT").check())
     problems = page.locator("#cfg-problems")
     expect(problems).to_contain_text("A CT-connected energy meter takes three current transformers")
     expect(page.locator("#cfg-state")).to_contain_text("1 to fix")
@@ -206,7 +195,7 @@ def test_option_groups_fold_to_what_is_chosen_and_open_with_the_keyboard(
     page.keyboard.press("Enter")
     expect(_group(page, "Sensors")).to_have_attribute("open", "")
     page.keyboard.press("Tab")
-    node = _option(page, "TS-WL-NODE")
+    node = bundle_option(page, "TS-WL-NODE")
     expect(node).to_be_focused()
     total = page.locator("#cfg-total")
     before = total.inner_text()
@@ -227,7 +216,7 @@ def test_option_groups_fold_to_what_is_chosen_and_open_with_the_keyboard(
     _shot(page, shots, "changed-by-keyboard")
 
     # When she takes the last sensor off and folds the group: it still says what is to fix
-    _updated(page, lambda: _option(page, "VS-WL-NODE").press("Space"))
+    _updated(page, lambda: bundle_option(page, "VS-WL-NODE").press("Space"))
     expect(page.locator("#cfg-state")).to_contain_text("1 to fix")
     _focus_summary(page, "Sensors")
     page.keyboard.press("Enter")
@@ -285,14 +274,14 @@ def test_keyboard_region_closures_and_changing_the_line(
 
     # When the rep switches to the E300 and then to the US, the E200 LTE and the surge
     # protector close with their reasons
-    _updated(page, lambda: unfold(_option(page, "GW-E300")).check())
+    _updated(page, lambda: unfold(bundle_option(page, "GW-E300")).check())
     expect(page.get_by_label("US", exact=True)).to_be_enabled()
     _updated(page, lambda: unfold(page.get_by_label("US", exact=True)).check())
-    expect(_option(page, "GW-E200L")).to_be_disabled()
-    expect(_reason(page, "GW-E200L")).to_contain_text("approved for European bands only")
-    expect(_reason(page, "GW-E200L")).to_contain_text("You chose Region: US")
-    expect(_option(page, "PSU-SPD-AC")).to_be_disabled()
-    expect(_reason(page, "PSU-SPD-AC")).to_contain_text("US sites run on 120 V")
+    expect(bundle_option(page, "GW-E200L")).to_be_disabled()
+    expect(option_reason(page, "GW-E200L")).to_contain_text("approved for European bands only")
+    expect(option_reason(page, "GW-E200L")).to_contain_text("You chose Region: US")
+    expect(bundle_option(page, "PSU-SPD-AC")).to_be_disabled()
+    expect(option_reason(page, "PSU-SPD-AC")).to_contain_text("US sites run on 120 V")
     _shot(page, shots, "us-closes-options")
 
     # And a quantity out of bounds is an error at its field
@@ -329,9 +318,9 @@ def test_keyboard_region_closures_and_changing_the_line(
     # And the configured line can be changed: it opens with its own choices
     page.get_by_role("link", name="Configure a bundle").click()
     page.get_by_role("link", name=re.compile("Line 1: Edge gateway bundle")).click()
-    expect(_option(page, "GW-E300")).to_be_checked()
+    expect(bundle_option(page, "GW-E300")).to_be_checked()
     expect(page.get_by_label("US", exact=True)).to_be_checked()
-    _updated(page, lambda: unfold(_option(page, "GW-E300W")).check())
+    _updated(page, lambda: unfold(bundle_option(page, "GW-E300W")).check())
     page.get_by_role("button", name="Update line 1").click()
     page.wait_for_url(re.compile(r"/quotes/[0-9a-f-]{36}$"))
     expect(page.locator(".line")).to_have_count(1)
@@ -369,7 +358,7 @@ def _reason_of_value(page: Page, value: str) -> Locator:
 
 def _quote_over_http(server: str) -> str:
     """A new quote of rita's, made by her CRM over the API; its id."""
-    auth = {"Authorization": f"Bearer {RITA_TOKEN}", "Idempotency-Key": str(uuid.uuid4())}
+    auth = {"Authorization": f"Bearer {DEMO_TOKEN}", "Idempotency-Key": str(uuid.uuid4())}
     made = httpx.post(f"{server}/v1/quotes", json={"customer": "C-10001"}, headers=auth)
     assert made.status_code == 201, made.text
     return str(made.json()["id"])
@@ -377,7 +366,7 @@ def _quote_over_http(server: str) -> str:
 
 def _change_elsewhere(server: str, quote_id: str) -> None:
     """Rita's CRM changes the quote's payment terms over the API (a new revision)."""
-    auth = {"Authorization": f"Bearer {RITA_TOKEN}"}
+    auth = {"Authorization": f"Bearer {DEMO_TOKEN}"}
     with httpx.Client(base_url=server, headers=auth) as http:
         etag = http.get(f"/v1/quotes/{quote_id}").headers["ETag"]
         changed = http.patch(
@@ -396,9 +385,9 @@ def test_axe_finds_nothing_serious_on_the_configurator(server: str, browser: Bro
         page.get_by_role("link", name="Configure a bundle").click()
         problems = {"bundles": serious_violations(page)}
         page.get_by_role("link", name=re.compile("Monitoring starter kit")).click()
-        expect(_option(page, "GW-E100")).to_be_disabled()
+        expect(bundle_option(page, "GW-E100")).to_be_disabled()
         _updated(
-            page, lambda: unfold(_option(page, "EM-MTR-3PCT")).check()
+            page, lambda: unfold(bundle_option(page, "EM-MTR-3PCT")).check()
         )  # closed, added, a problem
         expect(page.locator("#cfg-problems")).to_contain_text("current transformers")
         problems["configurator"] = serious_violations(page)

@@ -15,23 +15,19 @@ from typing import Any
 
 import httpx
 from browsing import (
+    DEMO_TOKEN,
     Shots,
     add_product,
+    bundle_option,
     no_horizontal_scroll,
     rep_quote,
     serious_violations,
     unfold,
 )
-from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from cpq.web.quote_page import line_views
 from cpq.web.render import money
-
-RITA_TOKEN = "cpq_demorita_demo-token-for-local-use-only-never-in-prod"
-
-
-def _option(page: Page, sku: str) -> Locator:
-    return page.get_by_label(re.compile(rf"\b{re.escape(sku)}\b"), exact=False)
 
 
 def _updated(page: Page, action: Any) -> None:
@@ -42,7 +38,7 @@ def _updated(page: Page, action: Any) -> None:
 
 def _priced(server: str, quote_id: str) -> dict[str, Any]:
     answer = httpx.get(
-        f"{server}/v1/quotes/{quote_id}", headers={"Authorization": f"Bearer {RITA_TOKEN}"}
+        f"{server}/v1/quotes/{quote_id}", headers={"Authorization": f"Bearer {DEMO_TOKEN}"}
     )
     assert answer.status_code == 200, answer.text
     return dict(answer.json())
@@ -176,8 +172,8 @@ def test_a_configured_bundle_shows_its_total_and_nested_options(
     expect(change).to_have_attribute("href", f"/quotes/{quote_id}/configure/MON-STARTER?line=2")
     change.click()
     expect(page.get_by_role("heading", name="Monitoring starter kit")).to_be_visible()
-    expect(_option(page, "VS-WL-NODE")).to_be_checked()
-    _updated(page, lambda: unfold(_option(page, "VS-WL-NODE")).uncheck())
+    expect(bundle_option(page, "VS-WL-NODE")).to_be_checked()
+    _updated(page, lambda: unfold(bundle_option(page, "VS-WL-NODE")).uncheck())
     expect(page.locator("#cfg-state")).to_contain_text("Ready to add")
     page.get_by_role("button", name="Update line 2").click()
     page.wait_for_url(url)

@@ -10,26 +10,21 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from browsing import Shots, log_in, no_horizontal_scroll, unfold
-from playwright.sync_api import BrowserContext, Locator, Page, expect
+from browsing import (
+    Shots,
+    bundle_option,
+    log_in,
+    no_horizontal_scroll,
+    option_reason,
+    unfold,
+)
+from playwright.sync_api import BrowserContext, Page, expect
 from pypdf import PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject, PdfObject
 
 BUNDLE = "Monitoring starter kit"
 BUNDLE_SKU = "KIT-MON-START"
 PRODUCT_SKU = "TS-PT100-100-M"
-
-
-def _option(page: Page, sku: str) -> Locator:
-    """A bundle option's form control, found by its label (the item's name and SKU)."""
-    return page.get_by_label(re.compile(rf"\b{re.escape(sku)}\b"), exact=False)
-
-
-def _reason(page: Page, sku: str) -> Locator:
-    """The reason shown beside an option (its ``aria-describedby``)."""
-    described = _option(page, sku).get_attribute("aria-describedby")
-    assert described, f"{sku} has no reason beside it"
-    return page.locator(f"#{described}")
 
 
 def _answered(page: Page, action: Callable[[], None]) -> None:
@@ -136,17 +131,17 @@ def test_a_rep_sells_a_configured_bundle_and_a_manager_approves_it(
     # she takes the wireless nodes off and picks the bare E100 gateway...
     chosen = rita.locator("#summary-heading .hint")
     before = chosen.inner_text()
-    _answered(rita, lambda: unfold(_option(rita, "TS-WL-NODE")).uncheck())
+    _answered(rita, lambda: unfold(bundle_option(rita, "TS-WL-NODE")).uncheck())
     expect(chosen).not_to_have_text(before)
-    _answered(rita, lambda: _option(rita, "VS-WL-NODE").uncheck())
-    e100 = _option(rita, "GW-E100")
+    _answered(rita, lambda: bundle_option(rita, "VS-WL-NODE").uncheck())
+    e100 = bundle_option(rita, "GW-E100")
     expect(e100).to_be_enabled()
     _answered(rita, lambda: unfold(e100).check())
     expect(e100).to_be_checked()
     # ...which closes the wireless nodes, greyed, with the reason in words beside them
     for node in ("TS-WL-NODE", "VS-WL-NODE"):
-        expect(_option(rita, node)).to_be_disabled()
-        reason = _reason(rita, node)
+        expect(bundle_option(rita, node)).to_be_disabled()
+        reason = option_reason(rita, node)
         expect(reason).to_be_visible()
         expect(reason).to_contain_text("Wireless nodes report over LoRaWAN")
         expect(reason).to_contain_text("You chose Edge gateway E100")
